@@ -1,0 +1,3 @@
+#include "config.h"
+#include "schema_data.h"
+const char schema_ldif[] = "";
