@@ -1,0 +1,51 @@
+#!/bin/sh
+# Quick start: installs the dependencies, builds, creates an instance on the
+# embedded default in ./demo (a private slapd and latchkeyd on
+# http://localhost:PORT), adds a demo user, and runs latchkeyd in the
+# foreground until Ctrl-C.  LATCHKEY_PORT (default 8080) and
+# LATCHKEY_RADIUS_PORT (default 1812) change the ports.
+set -eu
+cd "$(dirname "$0")/.."
+./scripts/build.sh
+port=${LATCHKEY_PORT:-8080}
+rport=${LATCHKEY_RADIUS_PORT:-1812}
+dir=$(pwd)/demo
+url=http://localhost:$port
+conf=$dir/latchkey.conf
+
+if [ ! -f "$conf" ]; then
+	./latchkeyctl init "$dir" --url "$url" --radius "127.0.0.1:$rport"
+fi
+./latchkeyd -n -c "$conf"
+./latchkeyd -d -c "$conf" &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null' INT TERM EXIT
+
+# Wait until the directory answers (the embedded slapd starts with latchkeyd).
+i=0
+until curl -fsS "$url/readyz" >/dev/null 2>&1; do
+	i=$((i + 1))
+	if [ "$i" -gt 100 ] || ! kill -0 "$pid" 2>/dev/null; then
+		echo "quickstart: latchkeyd did not become ready; see the lines above" >&2
+		exit 1
+	fi
+	sleep 0.2
+done
+ctl() { ./latchkeyctl -c "$conf" "$@"; }
+ctl user show demo >/dev/null 2>&1 || ctl user add demo --display-name "Demo User"
+
+cat <<MSG
+
+================================================================
+latchkey is running: $url
+  $url/healthz -> $(curl -fsS "$url/healthz")
+  $url/readyz  -> $(curl -fsS "$url/readyz")
+
+The demo user in the directory:
+$(ctl user show demo)
+
+Configuration: $conf
+Ctrl-C stops latchkeyd and its directory.
+================================================================
+MSG
+wait "$pid"
