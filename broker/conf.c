@@ -1,2 +1,1242 @@
+/*
+ * conf.c: latchkey.conf, a line-oriented file of "directive arg..." lines,
+ * parsed through a directive table into a fresh struct conf, then validated
+ * as a whole and completed with defaults.  Nothing here touches the running
+ * daemon, reads a secret or opens a socket: main.c decides what to do with
+ * the value (STYLE 14).  docs/latchkey.conf.5 documents every directive.
+ */
 #include "config.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/http.h>
+#include <ldap.h>
+
 #include "conf.h"
+#include "log.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define CONF_LINE_MAX	4096		/* bytes in one line, without the newline */
+#define CONF_FILE_MAX	(1024 * 1024)	/* bytes in the whole file */
+#define CONF_ARGS_MAX	16		/* words on one line, the directive included */
+
+#define CONF_DEFAULT_LISTEN	"http://localhost:8080"
+#define CONF_EMBEDDED_BASE	"dc=latchkey,dc=local"
+#define CONF_EMBEDDED_SOCKET	"/slapd/ldapi"
+
+#ifndef nitems
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+#endif
+
+struct conf_ctx;
+struct conf_directive;
+
+typedef int (*conf_handler)(struct conf_ctx *, const struct conf_directive *,
+    int, char **);
+
+/*
+ * One row of the directive table.  min_args and max_args count the words
+ * after the directive's name.  The generic handlers (string, path, DN,
+ * duration, size, yes/no, filter) store into the struct conf field at off.
+ */
+struct conf_directive {
+	const char	*name;
+	int		 min_args;
+	int		 max_args;
+	conf_handler	 handler;
+	size_t		 off;
+	int		 repeatable;
+};
+
+static int	conf_h_string(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_path(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_dn(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_duration(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_size(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_bool(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_filter(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_log_level(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_listen(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_public_url(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_rp_id(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_origin(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_directory(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_bind_password(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_group_membership(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_radius_listen(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_radius_client(struct conf_ctx *, const struct conf_directive *, int, char **);
+
+#define F(field)	offsetof(struct conf, field)
+
+/* Grouped as in docs/latchkey.conf.5; later issues add rows. */
+static const struct conf_directive conf_directives[] = {
+	/* process */
+	{ .name = "user", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_string, .off = F(user) },
+	{ .name = "state-dir", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_path, .off = F(state_dir) },
+	{ .name = "pid-file", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_path, .off = F(pid_file) },
+	{ .name = "log-level", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_log_level },
+	{ .name = "audit-file", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_path, .off = F(audit_file) },
+
+	/* web */
+	{ .name = "listen", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_listen, .repeatable = 1 },
+	{ .name = "tls-certificate", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_path, .off = F(tls_cert) },
+	{ .name = "tls-key", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_path, .off = F(tls_key) },
+	{ .name = "public-url", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_public_url },
+	{ .name = "rp-id", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_rp_id },
+	{ .name = "origin", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_origin, .repeatable = 1 },
+	{ .name = "http-max-body", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_size, .off = F(http_max_body) },
+	{ .name = "http-max-headers", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_size, .off = F(http_max_headers) },
+	{ .name = "http-timeout", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_duration, .off = F(http_timeout_ms) },
+
+	/* directory */
+	{ .name = "directory", .min_args = 1, .max_args = 8,
+	  .handler = conf_h_directory },
+	{ .name = "slapd", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_path, .off = F(slapd_path) },
+	{ .name = "starttls", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_bool, .off = F(starttls) },
+	{ .name = "tls-ca-file", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_path, .off = F(tls_ca_file) },
+	{ .name = "sasl-external", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_bool, .off = F(sasl_external) },
+	{ .name = "bind-dn", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_dn, .off = F(bind_dn) },
+	{ .name = "bind-password-file", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_path, .off = F(bind_password_file) },
+	{ .name = "bind-password", .min_args = 0, .max_args = CONF_ARGS_MAX,
+	  .handler = conf_h_bind_password },
+	{ .name = "base-dn", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_dn, .off = F(base_dn) },
+	{ .name = "user-base", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_dn, .off = F(user_base) },
+	{ .name = "user-filter", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_filter, .off = F(user_filter) },
+	{ .name = "user-name-attribute", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_string, .off = F(user_name_attr) },
+	{ .name = "display-name-attribute", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_string, .off = F(display_name_attr) },
+	{ .name = "group-base", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_dn, .off = F(group_base) },
+	{ .name = "group-membership", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_group_membership },
+	{ .name = "group-filter", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_filter, .off = F(group_filter) },
+	{ .name = "group-name-attribute", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_string, .off = F(group_name_attr) },
+	{ .name = "latchkey-base", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_dn, .off = F(latchkey_base) },
+	{ .name = "ldap-timeout", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_duration, .off = F(ldap_timeout_ms) },
+	{ .name = "ldap-backoff-max", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_duration, .off = F(ldap_backoff_max_ms) },
+
+	/* RADIUS */
+	{ .name = "radius-listen", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_radius_listen },
+	{ .name = "radius-client", .min_args = 3, .max_args = 6,
+	  .handler = conf_h_radius_client, .repeatable = 1 },
+};
+
+#undef F
+
+/* The state of one parse: where we are, what we have seen, where errors go. */
+struct conf_ctx {
+	struct conf	*conf;
+	const char	*name;		/* file name for messages */
+	const char	*dir;		/* base of relative paths; NULL: keep them */
+	size_t		 line;		/* current line, 1-based */
+	size_t		 seen[nitems(conf_directives)];	/* first line, 0: absent */
+	size_t		 https_line;	/* first https listener */
+	char		*err;
+	size_t		 errlen;
+};
+
+static struct conf *conf_parse_text(const char *, const char *, const char *,
+		    size_t, char *, size_t);
+static int	conf_parse_line(struct conf_ctx *, char *);
+static int	conf_split(struct conf_ctx *, char *, char **, int *);
+static const struct conf_directive *conf_lookup(const char *);
+static size_t	conf_seen(const struct conf_ctx *, const char *);
+static int	conf_validate(struct conf_ctx *);
+static int	conf_validate_web(struct conf_ctx *);
+static int	conf_validate_directory(struct conf_ctx *);
+static void	conf_fill_dns(struct conf *);
+static int	conf_error(struct conf_ctx *, size_t, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+static char   **conf_field_str(struct conf *, size_t);
+static char	*conf_resolve(const struct conf_ctx *, const char *);
+static int	conf_port(const char *, uint16_t *);
+static int	conf_size(const char *, size_t *);
+static int	conf_url_check(struct conf_ctx *, const char *, const char *, int);
+static char	*conf_origin_of(const char *);
+static char	*conf_host_of(const char *);
+static char	*conf_url_host(const char *);
+static int	conf_is_dn(const char *);
+static int	conf_is_ip(const char *);
+static char	*conf_pct_encode(const char *);
+static void	conf_lower(char *);
+
+struct conf *
+conf_load(const char *path, char *err, size_t errlen)
+{
+	struct conf	*conf;
+	char		*text, *copy, *slash, *dir = NULL;
+	size_t		 len;
+
+	if ((text = util_read_file(path, CONF_FILE_MAX, &len)) == NULL) {
+		if (errno == EFBIG)
+			snprintf(err, errlen, "%s: larger than %d bytes", path,
+			    CONF_FILE_MAX);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	/*
+	 * Relative paths are resolved against the file's own directory, made
+	 * absolute because the daemon changes directory after start-up.
+	 */
+	copy = xstrdup(path);
+	if ((slash = strrchr(copy, '/')) != NULL)
+		*(slash == copy ? slash + 1 : slash) = '\0';
+	dir = realpath(slash != NULL ? copy : ".", NULL);
+	conf = conf_parse_text(path, dir, text, len, err, errlen);
+	free(dir);
+	free(copy);
+	free(text);
+	return conf;
+}
+
+struct conf *
+conf_parse(const char *name, const char *text, char *err, size_t errlen)
+{
+	struct conf	*conf;
+	char		*dir = NULL, *slash;
+
+	/* A name with a directory part resolves relative paths against it. */
+	if ((slash = strrchr(name, '/')) != NULL)
+		dir = xstrndup(name, slash == name ? 1 : (size_t)(slash - name));
+	conf = conf_parse_text(name, dir, text, strlen(text), err, errlen);
+	free(dir);
+	return conf;
+}
+
+void
+conf_free(struct conf *conf)
+{
+	const struct conf_directive *d;
+	size_t		 i;
+
+	if (conf == NULL)
+		return;
+	/* Every plain string field the table names, then the rest. */
+	for (d = conf_directives; d < conf_directives + nitems(conf_directives); d++)
+		if (d->handler == conf_h_string || d->handler == conf_h_path ||
+		    d->handler == conf_h_dn || d->handler == conf_h_filter)
+			free(*conf_field_str(conf, d->off));
+	free(conf->file);
+	free(conf->public_url);
+	free(conf->rp_id);
+	free(conf->radius_listen);
+	for (i = 0; i < conf->nlistens; i++)
+		free(conf->listens[i].host);
+	free(conf->listens);
+	for (i = 0; i < conf->norigins; i++)
+		free(conf->origins[i]);
+	free(conf->origins);
+	for (i = 0; i < conf->nldap_uris; i++)
+		free(conf->ldap_uris[i]);
+	free(conf->ldap_uris);
+	for (i = 0; i < conf->nradius_clients; i++) {
+		free(conf->radius_clients[i].name);
+		free(conf->radius_clients[i].secret_file);
+	}
+	free(conf->radius_clients);
+	free(conf);
+}
+
+/*
+ * The parser proper: text holds len bytes (NUL bytes included, which are
+ * refused).  Returns a validated struct conf or NULL with err filled.
+ */
+static struct conf *
+conf_parse_text(const char *name, const char *dir, const char *text,
+    size_t len, char *err, size_t errlen)
+{
+	struct conf_ctx	 ctx;
+	const char	*p = text, *end = text + len, *nl;
+	char		 line[CONF_LINE_MAX + 1];
+	size_t		 n;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.name = name;
+	ctx.dir = dir;
+	ctx.err = err;
+	ctx.errlen = errlen;
+	ctx.conf = xcalloc(1, sizeof(*ctx.conf));
+	ctx.conf->file = xstrdup(name);
+	ctx.conf->log_level = LOG_LEVEL_INFO;
+	ctx.conf->sasl_external = -1;	/* not given: decided by validation */
+	ctx.conf->http_max_body = 64 * 1024;
+	ctx.conf->http_max_headers = 16 * 1024;
+	ctx.conf->http_timeout_ms = 30 * 1000;
+	ctx.conf->ldap_timeout_ms = 5 * 1000;
+	ctx.conf->ldap_backoff_max_ms = 30 * 1000;
+
+	if (len > CONF_FILE_MAX) {
+		conf_error(&ctx, 0, "larger than %d bytes", CONF_FILE_MAX);
+		goto fail;
+	}
+	while (p < end) {
+		ctx.line++;
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			nl = end;
+		n = (size_t)(nl - p);
+		if (n > 0 && p[n - 1] == '\r')
+			n--;		/* tolerate a file written on Windows */
+		if (n > CONF_LINE_MAX) {
+			conf_error(&ctx, ctx.line, "line is longer than %d bytes",
+			    CONF_LINE_MAX);
+			goto fail;
+		}
+		if (memchr(p, '\0', n) != NULL) {
+			conf_error(&ctx, ctx.line, "NUL byte in the line "
+			    "(is this a text file?)");
+			goto fail;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (conf_parse_line(&ctx, line) == -1)
+			goto fail;
+		p = nl + 1;
+	}
+	if (conf_validate(&ctx) == -1)
+		goto fail;
+	return ctx.conf;
+fail:
+	conf_free(ctx.conf);
+	return NULL;
+}
+
+/* Splits one line into words and hands them to the directive's handler. */
+static int
+conf_parse_line(struct conf_ctx *ctx, char *line)
+{
+	const struct conf_directive *d;
+	char		*argv[CONF_ARGS_MAX];
+	int		 argc = 0, nargs;
+	size_t		 idx;
+
+	if (conf_split(ctx, line, argv, &argc) == -1)
+		return -1;
+	if (argc == 0)
+		return 0;
+	if ((d = conf_lookup(argv[0])) == NULL)
+		return conf_error(ctx, ctx->line, "unknown directive \"%s\"",
+		    argv[0]);
+	idx = (size_t)(d - conf_directives);
+	if (ctx->seen[idx] != 0 && !d->repeatable)
+		return conf_error(ctx, ctx->line, "%s: given twice (first on "
+		    "line %zu)", d->name, ctx->seen[idx]);
+	if (ctx->seen[idx] == 0)
+		ctx->seen[idx] = ctx->line;
+	nargs = argc - 1;
+	if (nargs < d->min_args || nargs > d->max_args) {
+		if (d->min_args == d->max_args)
+			return conf_error(ctx, ctx->line, "%s: expects %d "
+			    "argument%s, got %d", d->name, d->min_args,
+			    d->min_args == 1 ? "" : "s", nargs);
+		return conf_error(ctx, ctx->line, "%s: expects %d to %d "
+		    "arguments, got %d", d->name, d->min_args, d->max_args,
+		    nargs);
+	}
+	return d->handler(ctx, d, argc, argv);
+}
+
+/*
+ * Splits line in place into at most CONF_ARGS_MAX words.  Blanks separate
+ * words; double quotes group blanks into a word, and inside them \" and \\
+ * are the only escapes (so a Windows path or a DN with \, is written with
+ * the backslash doubled).  A '#' at the start of a word starts a comment,
+ * so "a#b" stays one word: LDAP values may contain '#'.
+ */
+static int
+conf_split(struct conf_ctx *ctx, char *line, char **argv, int *argcp)
+{
+	char	*r = line, *w = line;
+	int	 argc = 0, quoted;
+
+	for (;;) {
+		while (*r == ' ' || *r == '\t')
+			r++;
+		if (*r == '\0' || *r == '#')
+			break;
+		if (argc == CONF_ARGS_MAX)
+			return conf_error(ctx, ctx->line, "more than %d words "
+			    "on one line", CONF_ARGS_MAX);
+		argv[argc++] = w;
+		quoted = 0;
+		for (; *r != '\0' && (quoted || (*r != ' ' && *r != '\t')); r++) {
+			if (*r == '"') {
+				quoted = !quoted;
+				continue;
+			}
+			if (quoted && *r == '\\') {
+				if (r[1] != '"' && r[1] != '\\')
+					return conf_error(ctx, ctx->line,
+					    "inside quotes a backslash must be "
+					    "followed by \" or \\");
+				r++;
+			}
+			*w++ = *r;
+		}
+		if (quoted)
+			return conf_error(ctx, ctx->line, "unterminated quote");
+		/* The separator (if any) is overwritten; reading goes on past it. */
+		if (*r != '\0')
+			r++;
+		*w++ = '\0';
+	}
+	*argcp = argc;
+	return 0;
+}
+
+static const struct conf_directive *
+conf_lookup(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < nitems(conf_directives); i++)
+		if (strcmp(conf_directives[i].name, name) == 0)
+			return &conf_directives[i];
+	return NULL;
+}
+
+/* The line a directive first appeared on, 0 if it did not. */
+static size_t
+conf_seen(const struct conf_ctx *ctx, const char *name)
+{
+	const struct conf_directive *d;
+
+	if ((d = conf_lookup(name)) == NULL)
+		fatalx("conf_seen: no directive %s", name);
+	return ctx->seen[d - conf_directives];
+}
+
+/* Formats "FILE:LINE: reason" (or "FILE: reason" for line 0); returns -1. */
+static int
+conf_error(struct conf_ctx *ctx, size_t line, const char *fmt, ...)
+{
+	char	 msg[CONF_ERR_MAX];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (line != 0)
+		snprintf(ctx->err, ctx->errlen, "%s:%zu: %s", ctx->name, line,
+		    msg);
+	else
+		snprintf(ctx->err, ctx->errlen, "%s: %s", ctx->name, msg);
+	return -1;
+}
+
+/* Directive handlers. */
+
+static char **
+conf_field_str(struct conf *conf, size_t off)
+{
+	return (char **)(void *)((char *)conf + off);
+}
+
+static int
+conf_h_string(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	(void)argc;
+	if (*argv[1] == '\0')
+		return conf_error(ctx, ctx->line, "%s: empty value", d->name);
+	*conf_field_str(ctx->conf, d->off) = xstrdup(argv[1]);
+	return 0;
+}
+
+static int
+conf_h_path(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	(void)argc;
+	if (*argv[1] == '\0')
+		return conf_error(ctx, ctx->line, "%s: empty path", d->name);
+	*conf_field_str(ctx->conf, d->off) = conf_resolve(ctx, argv[1]);
+	return 0;
+}
+
+static int
+conf_h_dn(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	(void)argc;
+	if (!conf_is_dn(argv[1]))
+		return conf_error(ctx, ctx->line, "%s: \"%s\" is not a "
+		    "distinguished name (RFC 4514)", d->name, argv[1]);
+	*conf_field_str(ctx->conf, d->off) = xstrdup(argv[1]);
+	return 0;
+}
+
+static int
+conf_h_duration(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	uint64_t	 ms;
+
+	(void)argc;
+	if (util_parse_duration(argv[1], &ms) == -1)
+		return conf_error(ctx, ctx->line, "%s: \"%s\" is not a duration "
+		    "(use 90s, 5m, 1h)", d->name, argv[1]);
+	if (ms == 0)
+		return conf_error(ctx, ctx->line, "%s: must be longer than 0",
+		    d->name);
+	*(uint64_t *)(void *)((char *)ctx->conf + d->off) = ms;
+	return 0;
+}
+
+static int
+conf_h_size(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	size_t	 n;
+
+	(void)argc;
+	if (conf_size(argv[1], &n) == -1)
+		return conf_error(ctx, ctx->line, "%s: \"%s\" is not a size "
+		    "(use 65536, 64k, 1m)", d->name, argv[1]);
+	if (n == 0)
+		return conf_error(ctx, ctx->line, "%s: must be more than 0",
+		    d->name);
+	*(size_t *)(void *)((char *)ctx->conf + d->off) = n;
+	return 0;
+}
+
+static int
+conf_h_bool(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	int	*field = (int *)(void *)((char *)ctx->conf + d->off);
+
+	(void)argc;
+	if (strcmp(argv[1], "yes") == 0)
+		*field = 1;
+	else if (strcmp(argv[1], "no") == 0)
+		*field = 0;
+	else
+		return conf_error(ctx, ctx->line, "%s: expects yes or no, not "
+		    "\"%s\"", d->name, argv[1]);
+	return 0;
+}
+
+/*
+ * A search filter template: exactly one %s (the escaped user name or DN,
+ * filled in by store.c) and no other '%', which a printf-style expansion
+ * would misread.  A literal percent sign is written \25 (RFC 4515).
+ */
+static int
+conf_h_filter(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	const char	*p;
+	int		 n = 0;
+
+	(void)argc;
+	for (p = argv[1]; (p = strchr(p, '%')) != NULL; p++) {
+		if (p[1] != 's')
+			return conf_error(ctx, ctx->line, "%s: only %%s may "
+			    "follow %% (write a literal %% as \\25)", d->name);
+		n++;
+	}
+	if (n != 1)
+		return conf_error(ctx, ctx->line, "%s: must contain %%s exactly "
+		    "once, found %d", d->name, n);
+	if (argv[1][0] != '(' || argv[1][strlen(argv[1]) - 1] != ')')
+		return conf_error(ctx, ctx->line, "%s: a filter is written in "
+		    "parentheses, e.g. (uid=%%s)", d->name);
+	*conf_field_str(ctx->conf, d->off) = xstrdup(argv[1]);
+	return 0;
+}
+
+static int
+conf_h_log_level(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	static const struct {
+		const char	*name;
+		enum log_level	 level;
+	} levels[] = {
+		{ "warn", LOG_LEVEL_WARN },
+		{ "info", LOG_LEVEL_INFO },
+		{ "debug", LOG_LEVEL_DEBUG },
+	};
+	size_t	 i;
+
+	(void)argc;
+	for (i = 0; i < nitems(levels); i++) {
+		if (strcmp(argv[1], levels[i].name) == 0) {
+			ctx->conf->log_level = levels[i].level;
+			return 0;
+		}
+	}
+	return conf_error(ctx, ctx->line, "%s: expects warn, info or debug, "
+	    "not \"%s\"", d->name, argv[1]);
+}
+
+/* listen http://HOST:PORT or https://HOST:PORT; plain HTTP on loopback only. */
+static int
+conf_h_listen(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	struct evhttp_uri	*uri;
+	struct conf_listen	*l;
+	const char		*scheme, *path;
+	char			*host;
+	int			 port, tls;
+
+	(void)argc;
+	if ((uri = evhttp_uri_parse_with_flags(argv[1], 0)) == NULL ||
+	    (scheme = evhttp_uri_get_scheme(uri)) == NULL ||
+	    evhttp_uri_get_host(uri) == NULL ||
+	    *evhttp_uri_get_host(uri) == '\0' ||
+	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)) {
+		if (uri != NULL)	/* evhttp_uri_free is not NULL-safe */
+			evhttp_uri_free(uri);
+		return conf_error(ctx, ctx->line, "%s: \"%s\" is not an "
+		    "http://HOST:PORT or https://HOST:PORT URL", d->name,
+		    argv[1]);
+	}
+	tls = strcmp(scheme, "https") == 0;
+	port = evhttp_uri_get_port(uri);
+	path = evhttp_uri_get_path(uri);
+	host = conf_host_of(evhttp_uri_get_host(uri));
+	if (evhttp_uri_get_userinfo(uri) != NULL ||
+	    evhttp_uri_get_query(uri) != NULL ||
+	    evhttp_uri_get_fragment(uri) != NULL ||
+	    (path != NULL && *path != '\0' && strcmp(path, "/") != 0)) {
+		conf_error(ctx, ctx->line, "%s: \"%s\": only a scheme, a host "
+		    "and a port belong here", d->name, argv[1]);
+		goto fail;
+	}
+	if (port < 1 || port > 65535) {
+		conf_error(ctx, ctx->line, "%s: \"%s\" needs a port from 1 to "
+		    "65535", d->name, argv[1]);
+		goto fail;
+	}
+	/* A passkey ceremony over plain HTTP is only safe (and only a secure
+	 * context for WebAuthn) when it never leaves the machine. */
+	if (!tls && !util_is_loopback_host(host)) {
+		conf_error(ctx, ctx->line, "%s: plain http is only allowed on "
+		    "loopback addresses; use https://", d->name);
+		goto fail;
+	}
+	if (tls && ctx->https_line == 0)
+		ctx->https_line = ctx->line;
+	ctx->conf->listens = xreallocarray(ctx->conf->listens,
+	    ctx->conf->nlistens + 1, sizeof(*ctx->conf->listens));
+	l = &ctx->conf->listens[ctx->conf->nlistens++];
+	l->tls = tls;
+	l->host = host;
+	l->port = (uint16_t)port;
+	evhttp_uri_free(uri);
+	return 0;
+fail:
+	free(host);
+	evhttp_uri_free(uri);
+	return -1;
+}
+
+static int
+conf_h_public_url(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	char	*url;
+	size_t	 n;
+
+	(void)argc;
+	if (conf_url_check(ctx, d->name, argv[1], 1) == -1)
+		return -1;
+	/* Other modules append "/vpn" and the like: keep no trailing '/'. */
+	url = xstrdup(argv[1]);
+	n = strlen(url);
+	while (n > 0 && url[n - 1] == '/')
+		url[--n] = '\0';
+	ctx->conf->public_url = url;
+	return 0;
+}
+
+/* WebAuthn §5.1.2 RP ID: a domain (validated against public-url later). */
+static int
+conf_h_rp_id(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	const char	*p;
+
+	(void)argc;
+	for (p = argv[1]; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.')
+			break;
+	if (*argv[1] == '\0' || *p != '\0' || *argv[1] == '.')
+		return conf_error(ctx, ctx->line, "%s: \"%s\" is not a domain "
+		    "name", d->name, argv[1]);
+	ctx->conf->rp_id = xstrdup(argv[1]);
+	conf_lower(ctx->conf->rp_id);
+	return 0;
+}
+
+/* origin URL: a web origin the browser reports (WebAuthn §7.1 step 9). */
+static int
+conf_h_origin(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	struct conf	*conf = ctx->conf;
+
+	(void)argc;
+	if (conf_url_check(ctx, d->name, argv[1], 0) == -1)
+		return -1;
+	conf->origins = xreallocarray(conf->origins, conf->norigins + 1,
+	    sizeof(*conf->origins));
+	conf->origins[conf->norigins++] = conf_origin_of(argv[1]);
+	return 0;
+}
+
+/* directory embedded | URI...: the embedded slapd, or external servers in order. */
+static int
+conf_h_directory(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	struct conf	*conf = ctx->conf;
+	LDAPURLDesc	*lud;
+	int		 i, ok;
+
+	if (strcmp(argv[1], "embedded") == 0) {
+		if (argc != 2)
+			return conf_error(ctx, ctx->line, "%s: embedded takes "
+			    "no URIs", d->name);
+		conf->embedded = 1;
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		ok = 0;
+		if (ldap_is_ldap_url(argv[i]) &&
+		    ldap_url_parse(argv[i], &lud) == LDAP_URL_SUCCESS) {
+			ok = strcasecmp(lud->lud_scheme, "ldap") == 0 ||
+			    strcasecmp(lud->lud_scheme, "ldaps") == 0 ||
+			    strcasecmp(lud->lud_scheme, "ldapi") == 0;
+			ldap_free_urldesc(lud);
+		}
+		if (!ok)
+			return conf_error(ctx, ctx->line, "%s: \"%s\" is not an "
+			    "ldap://, ldaps:// or ldapi:// URI", d->name,
+			    argv[i]);
+	}
+	conf->ldap_uris = xcalloc((size_t)argc - 1, sizeof(*conf->ldap_uris));
+	for (i = 1; i < argc; i++)
+		conf->ldap_uris[conf->nldap_uris++] = xstrdup(argv[i]);
+	return 0;
+}
+
+/* A password in the configuration would end up in backups and bug reports. */
+static int
+conf_h_bind_password(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return conf_error(ctx, ctx->line, "%s: a password is never written "
+	    "in the configuration; put it in a file readable by root only and "
+	    "name it with bind-password-file", d->name);
+}
+
+static int
+conf_h_group_membership(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	(void)argc;
+	if (strcmp(argv[1], "memberof") == 0)
+		ctx->conf->group_mode = CONF_GROUPS_MEMBEROF;
+	else if (strcmp(argv[1], "search") == 0)
+		ctx->conf->group_mode = CONF_GROUPS_SEARCH;
+	else
+		return conf_error(ctx, ctx->line, "%s: expects memberof or "
+		    "search, not \"%s\"", d->name, argv[1]);
+	return 0;
+}
+
+/* radius-listen ADDR:PORT, an IPv6 address in brackets: [::1]:1812. */
+static int
+conf_h_radius_listen(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	char		*addr, *colon;
+	uint16_t	 port;
+	int		 ok = 0;
+
+	(void)argc;
+	addr = xstrdup(argv[1]);
+	if (addr[0] == '[') {
+		colon = strstr(addr, "]:");
+		if (colon != NULL) {
+			*colon = '\0';
+			ok = conf_port(colon + 2, &port) == 0 &&
+			    conf_is_ip(addr + 1) == AF_INET6;
+		}
+	} else if ((colon = strrchr(addr, ':')) != NULL) {
+		*colon = '\0';
+		ok = conf_port(colon + 1, &port) == 0 &&
+		    conf_is_ip(addr) == AF_INET;
+	}
+	free(addr);
+	if (!ok)
+		return conf_error(ctx, ctx->line, "%s: \"%s\" is not ADDR:PORT "
+		    "with a numeric address and a port from 1 to 65535 (IPv6 "
+		    "as [::1]:1812)", d->name, argv[1]);
+	ctx->conf->radius_listen = xstrdup(argv[1]);
+	return 0;
+}
+
+/*
+ * radius-client ADDR[/PREFIX] secret-file PATH [mode challenge|hold]
+ * [legacy].  The secret is read by main.c as root, never here.
+ */
+static int
+conf_h_radius_client(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	struct conf		*conf = ctx->conf;
+	struct conf_radius_client c;
+	char			*addr, *slash, *end;
+	unsigned long		 prefix;
+	int			 i, af;
+
+	memset(&c, 0, sizeof(c));
+	addr = xstrdup(argv[1]);
+	if ((slash = strchr(addr, '/')) != NULL)
+		*slash++ = '\0';
+	af = conf_is_ip(addr);
+	if (af != 0 && slash != NULL) {
+		errno = 0;
+		prefix = strtoul(slash, &end, 10);
+		if (!isdigit((unsigned char)*slash) || *end != '\0' ||
+		    prefix > (af == AF_INET ? 32UL : 128UL))
+			af = 0;
+	}
+	free(addr);
+	if (af == 0)
+		return conf_error(ctx, ctx->line, "%s: \"%s\" is not an IPv4 or "
+		    "IPv6 address with an optional /PREFIX", d->name, argv[1]);
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "secret-file") == 0 && i + 1 < argc &&
+		    c.secret_file == NULL) {
+			c.secret_file = argv[++i];
+		} else if (strcmp(argv[i], "mode") == 0 && i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "challenge") == 0)
+				c.mode = CONF_RADIUS_CHALLENGE;
+			else if (strcmp(argv[i], "hold") == 0)
+				c.mode = CONF_RADIUS_HOLD;
+			else
+				return conf_error(ctx, ctx->line, "%s: mode is "
+				    "challenge or hold, not \"%s\"", d->name,
+				    argv[i]);
+		} else if (strcmp(argv[i], "legacy") == 0) {
+			c.legacy = 1;
+		} else
+			return conf_error(ctx, ctx->line, "%s: unexpected "
+			    "\"%s\" (expects ADDR[/PREFIX] secret-file PATH "
+			    "[mode challenge|hold] [legacy])", d->name, argv[i]);
+	}
+	if (c.secret_file == NULL || *c.secret_file == '\0')
+		return conf_error(ctx, ctx->line, "%s: %s needs secret-file "
+		    "PATH", d->name, argv[1]);
+	for (i = 0; i < (int)conf->nradius_clients; i++)
+		if (strcmp(conf->radius_clients[i].name, argv[1]) == 0)
+			return conf_error(ctx, ctx->line, "%s: %s is listed "
+			    "twice", d->name, argv[1]);
+	c.name = xstrdup(argv[1]);
+	c.secret_file = conf_resolve(ctx, c.secret_file);
+	conf->radius_clients = xreallocarray(conf->radius_clients,
+	    conf->nradius_clients + 1, sizeof(*conf->radius_clients));
+	conf->radius_clients[conf->nradius_clients++] = c;
+	return 0;
+}
+
+/* Whole-file validation, then defaults that depend on other directives. */
+
+static int
+conf_validate(struct conf_ctx *ctx)
+{
+	struct conf	*conf = ctx->conf;
+
+	if (conf->state_dir == NULL)
+		return conf_error(ctx, 0, "state-dir is required (the directory "
+		    "for keys, the embedded directory and runtime files)");
+	if (conf->audit_file == NULL)
+		xasprintf(&conf->audit_file, "%s/audit.log", conf->state_dir);
+	if (conf->slapd_path == NULL)
+		conf->slapd_path = xstrdup(SLAPD_PATH);
+	if (conf_validate_web(ctx) == -1 || conf_validate_directory(ctx) == -1)
+		return -1;
+	if (conf->nradius_clients > 0 && conf->radius_listen == NULL)
+		return conf_error(ctx, conf_seen(ctx, "radius-client"),
+		    "radius-client: no radius-listen is configured");
+	return 0;
+}
+
+static int
+conf_validate_web(struct conf_ctx *ctx)
+{
+	struct conf		*conf = ctx->conf;
+	struct conf_listen	*l;
+	char			*host;
+	size_t			 hl, rl;
+
+	if (conf->nlistens == 0) {
+		conf->listens = xcalloc(1, sizeof(*conf->listens));
+		conf->listens[0].host = xstrdup("localhost");
+		conf->listens[0].port = 8080;
+		conf->nlistens = 1;
+	}
+	if ((conf->tls_cert == NULL) != (conf->tls_key == NULL))
+		return conf_error(ctx, conf_seen(ctx, conf->tls_cert != NULL ?
+		    "tls-certificate" : "tls-key"), "%s: needs %s as well",
+		    conf->tls_cert != NULL ? "tls-certificate" : "tls-key",
+		    conf->tls_cert != NULL ? "tls-key" : "tls-certificate");
+	if (ctx->https_line != 0 && conf->tls_cert == NULL)
+		return conf_error(ctx, ctx->https_line, "listen: https needs "
+		    "tls-certificate and tls-key");
+	if (conf->public_url == NULL) {
+		l = &conf->listens[0];
+		if (strcmp(l->host, "0.0.0.0") == 0 || strcmp(l->host, "::") == 0)
+			return conf_error(ctx, conf_seen(ctx, "listen"), "listen: "
+			    "%s is not an address a browser can open; set "
+			    "public-url", l->host);
+		xasprintf(&conf->public_url, "%s://%s%s%s:%u",
+		    l->tls ? "https" : "http", strchr(l->host, ':') ? "[" : "",
+		    l->host, strchr(l->host, ':') ? "]" : "", l->port);
+	}
+	host = conf_origin_of(conf->public_url);
+	if (conf->norigins == 0) {
+		conf->origins = xcalloc(1, sizeof(*conf->origins));
+		conf->origins[conf->norigins++] = host;
+	} else
+		free(host);
+	/* The RP ID is the public host or a registrable suffix of it (WebAuthn §5.1.2). */
+	host = conf_url_host(conf->public_url);
+	if (conf->rp_id == NULL) {
+		conf->rp_id = host;
+		return 0;
+	}
+	hl = strlen(host);
+	rl = strlen(conf->rp_id);
+	if (strcmp(host, conf->rp_id) != 0 && !(hl > rl + 1 &&
+	    strcmp(host + hl - rl, conf->rp_id) == 0 &&
+	    host[hl - rl - 1] == '.')) {
+		conf_error(ctx, conf_seen(ctx, "rp-id"), "rp-id: \"%s\" is "
+		    "neither the host of public-url (%s) nor a parent domain "
+		    "of it", conf->rp_id, host);
+		free(host);
+		return -1;
+	}
+	free(host);
+	return 0;
+}
+
+static int
+conf_validate_directory(struct conf_ctx *ctx)
+{
+	struct conf	*conf = ctx->conf;
+	char		*sock, *enc;
+	size_t		 i;
+	int		 plain = 0;
+
+	if (conf->nldap_uris == 0)
+		conf->embedded = 1;
+	if (conf->embedded) {
+		/* The embedded slapd listens on a socket under state-dir only. */
+		xasprintf(&sock, "%s%s", conf->state_dir, CONF_EMBEDDED_SOCKET);
+		enc = conf_pct_encode(sock);
+		conf->ldap_uris = xcalloc(1, sizeof(*conf->ldap_uris));
+		xasprintf(&conf->ldap_uris[0], "ldapi://%s", enc);
+		conf->nldap_uris = 1;
+		free(enc);
+		free(sock);
+		if (conf->base_dn == NULL)
+			conf->base_dn = xstrdup(CONF_EMBEDDED_BASE);
+		if (conf->sasl_external == -1)
+			conf->sasl_external = conf->bind_dn == NULL;
+	} else if (conf->base_dn == NULL)
+		return conf_error(ctx, conf_seen(ctx, "directory"), "directory: "
+		    "an external directory needs base-dn");
+	if (conf->sasl_external == -1)
+		conf->sasl_external = 0;
+	for (i = 0; i < conf->nldap_uris; i++)
+		if (strncasecmp(conf->ldap_uris[i], "ldap://", 7) == 0)
+			plain = 1;
+	if (conf->starttls && !plain)
+		return conf_error(ctx, conf_seen(ctx, "starttls"), "starttls: "
+		    "applies to ldap:// URIs and the directory has none");
+	if (conf->bind_dn != NULL && conf->bind_password_file == NULL)
+		return conf_error(ctx, conf_seen(ctx, "bind-dn"), "bind-dn: "
+		    "needs bind-password-file");
+	if (conf->bind_password_file != NULL && conf->bind_dn == NULL)
+		return conf_error(ctx, conf_seen(ctx, "bind-password-file"),
+		    "bind-password-file: needs bind-dn");
+	if (conf->sasl_external && conf->bind_dn != NULL)
+		return conf_error(ctx, conf_seen(ctx, "sasl-external"),
+		    "sasl-external: conflicts with bind-dn (choose one way to "
+		    "bind)");
+	conf_fill_dns(conf);
+	return 0;
+}
+
+/* The subtrees and filters default to the usual layout under base-dn. */
+static void
+conf_fill_dns(struct conf *conf)
+{
+	if (conf->user_base == NULL)
+		xasprintf(&conf->user_base, "ou=people,%s", conf->base_dn);
+	if (conf->group_base == NULL)
+		xasprintf(&conf->group_base, "ou=groups,%s", conf->base_dn);
+	if (conf->latchkey_base == NULL)
+		xasprintf(&conf->latchkey_base, "ou=latchkey,%s", conf->base_dn);
+	if (conf->user_filter == NULL)
+		conf->user_filter =
+		    xstrdup("(&(objectClass=inetOrgPerson)(uid=%s))");
+	if (conf->user_name_attr == NULL)
+		conf->user_name_attr = xstrdup("uid");
+	if (conf->display_name_attr == NULL)
+		conf->display_name_attr = xstrdup("displayName");
+	if (conf->group_filter == NULL)
+		conf->group_filter =
+		    xstrdup("(&(objectClass=groupOfNames)(member=%s))");
+	if (conf->group_name_attr == NULL)
+		conf->group_name_attr = xstrdup("cn");
+}
+
+/* Helpers. */
+
+/* A relative path is taken relative to the configuration file's directory. */
+static char *
+conf_resolve(const struct conf_ctx *ctx, const char *path)
+{
+	char	*s;
+
+	if (path[0] == '/' || ctx->dir == NULL)
+		return xstrdup(path);
+	xasprintf(&s, "%s%s%s", ctx->dir,
+	    ctx->dir[strlen(ctx->dir) - 1] == '/' ? "" : "/", path);
+	return s;
+}
+
+static int
+conf_port(const char *s, uint16_t *port)
+{
+	char		*end;
+	unsigned long	 v;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > 65535)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+/* SIZE: a number of bytes with an optional k or m suffix (powers of 1024). */
+static int
+conf_size(const char *s, size_t *n)
+{
+	char			*end;
+	unsigned long long	 v, mult = 1;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		mult = 1024, end++;
+	else if (*end == 'm' || *end == 'M')
+		mult = 1024 * 1024, end++;
+	if (*end != '\0' || v > SIZE_MAX / mult)
+		return -1;
+	*n = (size_t)(v * mult);
+	return 0;
+}
+
+/*
+ * An http:// or https:// URL with a host; with allow_path a path may
+ * follow (public-url), without it only an optional "/" (origin).
+ */
+static int
+conf_url_check(struct conf_ctx *ctx, const char *what, const char *s,
+    int allow_path)
+{
+	struct evhttp_uri	*u;
+	const char		*scheme, *host, *path;
+	int			 ok;
+
+	if ((u = evhttp_uri_parse_with_flags(s, 0)) == NULL)
+		return conf_error(ctx, ctx->line, "%s: \"%s\" is not a URL",
+		    what, s);
+	scheme = evhttp_uri_get_scheme(u);
+	host = evhttp_uri_get_host(u);
+	path = evhttp_uri_get_path(u);
+	ok = scheme != NULL && (strcmp(scheme, "https") == 0 ||
+	    strcmp(scheme, "http") == 0) && host != NULL && *host != '\0' &&
+	    evhttp_uri_get_port(u) != 0 && evhttp_uri_get_userinfo(u) == NULL &&
+	    evhttp_uri_get_query(u) == NULL &&
+	    evhttp_uri_get_fragment(u) == NULL &&
+	    (allow_path || path == NULL || *path == '\0' ||
+	    strcmp(path, "/") == 0);
+	evhttp_uri_free(u);
+	if (!ok)
+		return conf_error(ctx, ctx->line, "%s: \"%s\" is not an "
+		    "http:// or https:// URL of the form %s", what, s,
+		    allow_path ? "scheme://host[:port][/path]" :
+		    "scheme://host[:port]");
+	return 0;
+}
+
+/*
+ * The web origin of a URL already checked by conf_url_check, serialised
+ * as browsers do (HTML "ASCII serialization of an origin"): lower case,
+ * the port only when it is not the scheme's default.
+ */
+static char *
+conf_origin_of(const char *url)
+{
+	struct evhttp_uri	*u;
+	const char		*scheme;
+	char			*s;
+	int			 port;
+
+	if ((u = evhttp_uri_parse_with_flags(url, 0)) == NULL)
+		fatalx("conf_origin_of: %s no longer parses", url);
+	scheme = evhttp_uri_get_scheme(u);
+	port = evhttp_uri_get_port(u);
+	if (port == (strcmp(scheme, "https") == 0 ? 443 : 80))
+		port = -1;
+	if (port == -1)
+		xasprintf(&s, "%s://%s", scheme, evhttp_uri_get_host(u));
+	else
+		xasprintf(&s, "%s://%s:%d", scheme, evhttp_uri_get_host(u), port);
+	evhttp_uri_free(u);
+	conf_lower(s);
+	return s;
+}
+
+/* A host as evhttp_uri gives it, without the brackets of an IPv6 literal. */
+static char *
+conf_host_of(const char *host)
+{
+	size_t	 n = strlen(host);
+
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
+		return xstrndup(host + 1, n - 2);
+	return xstrdup(host);
+}
+
+/* The lower-case host of a URL already checked by conf_url_check. */
+static char *
+conf_url_host(const char *url)
+{
+	struct evhttp_uri	*u;
+	char			*host;
+
+	if ((u = evhttp_uri_parse_with_flags(url, 0)) == NULL)
+		fatalx("conf_url_host: %s no longer parses", url);
+	host = conf_host_of(evhttp_uri_get_host(u));
+	evhttp_uri_free(u);
+	conf_lower(host);
+	return host;
+}
+
+static int
+conf_is_dn(const char *s)
+{
+	LDAPDN	 dn = NULL;
+
+	if (*s == '\0' || ldap_str2dn(s, &dn, LDAP_DN_FORMAT_LDAPV3) !=
+	    LDAP_SUCCESS)
+		return 0;
+	ldap_dnfree(dn);
+	return 1;
+}
+
+/* AF_INET or AF_INET6 for a numeric address, 0 otherwise. */
+static int
+conf_is_ip(const char *s)
+{
+	unsigned char	 buf[sizeof(struct in6_addr)];
+
+	if (inet_pton(AF_INET, s, buf) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, s, buf) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+/* RFC 3986 §2.1 percent-encoding of everything but the unreserved set. */
+static char *
+conf_pct_encode(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char	*out, *w;
+
+	out = w = xcalloc(strlen(s) * 3 + 1, 1);
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '~' ||
+		    c == '-')
+			*w++ = (char)c;
+		else {
+			*w++ = '%';
+			*w++ = hex[c >> 4];
+			*w++ = hex[c & 0xf];
+		}
+	}
+	return out;
+}
+
+static void
+conf_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
