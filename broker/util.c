@@ -141,7 +141,7 @@ util_parse_duration(const char *s, uint64_t *ms)
 		mult = 86400 * 1000;
 	else
 		return -1;
-	if (v > UINT64_MAX / mult / 1000)
+	if (v > UINT64_MAX / mult)	/* the product would wrap */
 		return -1;
 	*ms = v * mult;
 	return 0;
