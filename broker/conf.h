@@ -37,7 +37,7 @@ struct conf {
 	char			*state_dir;	/* keys, embedded slapd, runtime files */
 	char			*pid_file;	/* NULL: none */
 	int			 log_level;	/* enum log_level */
-	char			*audit_file;	/* NULL: syslog only */
+	char			*audit_file;	/* default: STATE_DIR/audit.log */
 
 	/* web */
 	struct conf_listen	*listens;
@@ -84,10 +84,14 @@ struct conf {
 /*
  * Reads and validates the file at path into a new struct conf.  Returns it,
  * or NULL with "FILE:LINE: reason" (or "FILE: reason") in err.  Relative
- * paths in the file are resolved against state_dir where that makes sense.
+ * paths in the file are resolved against the file's own directory.
  */
 struct conf	*conf_load(const char *path, char *err, size_t errlen);
-/* Same, from a string, with name standing for the file name in errors (tests). */
+/*
+ * Same, from a string, with name standing for the file name in errors
+ * (tests); relative paths are resolved against the directory part of name,
+ * and kept as written when name has none.
+ */
 struct conf	*conf_parse(const char *name, const char *text, char *err, size_t errlen);
 void		 conf_free(struct conf *);
 

@@ -648,6 +648,47 @@ test_load(void **state)
 	assert_string_equal(err + strlen(tmpdir), ": Is a directory");
 }
 
+/* Every example in docs/latchkey.conf.5 is a configuration that checks out. */
+static void
+test_man_page_examples(void **state)
+{
+	FILE		*f;
+	char		 path[PATH_MAX], line[1024], text[8192], *p, *q;
+	const char	*top = getenv("top_srcdir");
+	struct conf	*c;
+	int		 in_examples = 0, in_block = 0, n = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/docs/latchkey.conf.5",
+	    top != NULL ? top : ".");
+	assert_non_null(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, ".SH ", 4) == 0)
+			in_examples = strcmp(line, ".SH EXAMPLES\n") == 0;
+		if (!in_examples)
+			continue;
+		if (strcmp(line, ".nf\n") == 0) {
+			in_block = 1;
+			text[0] = '\0';
+		} else if (strcmp(line, ".fi\n") == 0) {
+			c = ok("/etc/latchkey/latchkey.conf", text);
+			conf_free(c);
+			in_block = 0;
+			n++;
+		} else if (in_block) {
+			/* Undo the roff escape of '-'. */
+			for (p = q = line; *p != '\0'; p++)
+				if (!(p[0] == '\\' && p[1] == '-'))
+					*q++ = *p;
+			*q = '\0';
+			assert_true(strlen(text) + strlen(line) < sizeof(text));
+			strcat(text, line);
+		}
+	}
+	fclose(f);
+	assert_int_equal(n, 3);	/* embedded, Active Directory, OpenLDAP */
+}
+
 static void
 test_free_null(void **state)
 {
@@ -703,6 +744,7 @@ main(void)
 		cmocka_unit_test(test_error_truncated),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_man_page_examples),
 		cmocka_unit_test(test_free_null),
 	};
 
