@@ -6,6 +6,7 @@
 #ifndef LATCHKEY_METRICS_H
 #define LATCHKEY_METRICS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct evbuffer;
@@ -21,5 +22,14 @@ void	 metrics_render(struct evbuffer *);
 /* Helpers for collectors: HELP and TYPE lines, then samples. */
 void	 metrics_family(struct evbuffer *, const char *name, const char *type, const char *help);
 void	 metrics_sample(struct evbuffer *, const char *name, const char *labels, double value);
+/* Escapes a label value ('\\', '"', newline) into dst, NUL-terminated; returns its length. */
+size_t	 metrics_escape(char *dst, size_t dstlen, const char *src);
+/*
+ * Samples of one histogram: counts has nbounds + 1 per-bucket (not
+ * cumulative) counts, the last one above every bound; written as cumulative
+ * _bucket{le=...} lines ending with le="+Inf", then _sum and _count.
+ */
+void	 metrics_histogram(struct evbuffer *, const char *name, const char *labels,
+	    const double *bounds, const uint64_t *counts, size_t nbounds, double sum);
 
 #endif
