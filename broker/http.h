@@ -37,6 +37,16 @@ void		 http_add_routes(struct http *, const struct http_route *, size_t n, void 
 /* Reloads limits and the TLS certificate on SIGHUP; listeners stay. 0 or -1. */
 int		 http_reconf(struct http *, const struct conf *, char *err, size_t errlen);
 
+/* The port listener i (in conf order) is bound to, or -1: for a configured port 0. */
+int		 http_port(const struct http *, size_t i);
+/*
+ * Parks a request on asynchronous work (STYLE 11).  If the client goes away,
+ * or the server shuts down, before the reply, gone(arg) is called once and
+ * the request no longer exists: the owner cancels its work and never
+ * replies.  Replying unparks the request.
+ */
+void		 http_park(struct evhttp_request *, void (*gone)(void *), void *arg);
+
 /* Replies with a JSON body (takes the reference to body) and no-store. */
 void		 http_reply_json(struct evhttp_request *, int status, json_t *body);
 /* Replies {"error": code, "message": message}. */
