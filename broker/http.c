@@ -180,6 +180,10 @@ http_new(struct event_base *base, const struct conf *conf, char *err,
 	struct http	*http;
 	size_t		 i;
 
+	if (conf->nlistens == 0) {
+		snprintf(err, errlen, "no listen address");
+		return (NULL);
+	}
 	http = xcalloc(1, sizeof(*http));
 	http->base = base;
 	http_stat_get(http, HTTP_ROUTE_OTHER);
@@ -610,8 +614,12 @@ http_req_finish(struct http_req *hr, int code)
 	    (now.tv_nsec - hr->start.tv_nsec) / 1e9;
 	if (code > 0)
 		http_stat_count(&hr->http->stats[hr->stat], code, secs);
-	log_debug("http: %s %s %d %s %.1f ms", hr->method, hr->path, code,
-	    hr->peer, secs * 1e3);
+	if (code > 0)
+		log_debug("http: %s %s %d %s %.1f ms", hr->method, hr->path,
+		    code, hr->peer, secs * 1e3);
+	else
+		log_debug("http: %s %s unanswered, connection closed, %s "
+		    "%.1f ms", hr->method, hr->path, hr->peer, secs * 1e3);
 	http_unpark(hr);
 	hr->http->inflight--;
 	TAILQ_REMOVE(&http_reqs, hr, entry);
@@ -650,8 +658,6 @@ http_on_peer_closed(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	evcon = evhttp_request_get_connection(hr->req);
-	log_debug("http: %s %s client %s went away", hr->method, hr->path,
-	    hr->peer);
 	http_req_finish(hr, 0);
 	gone(gone_arg);
 	if (evcon != NULL)
@@ -719,6 +725,9 @@ http_listen(struct http *http, struct http_listener *l,
 	if (ai != NULL || n == 0) {
 		if (n == 0 && ai == NULL)
 			snprintf(err, errlen, "listen %s: no address", cl->host);
+		/* Not counted in nlisteners: close what was bound here. */
+		evhttp_free(l->evh);
+		l->evh = NULL;
 		return (-1);
 	}
 	log_info("http: listening on %s://%s:%u", cl->tls ? "https" : "http",

@@ -38,6 +38,7 @@
 
 #include "conf.h"
 #include "http.h"
+#include "log.h"
 #include "status.h"
 #include "store.h"
 
@@ -336,6 +337,44 @@ request(struct fx *fx, enum evhttp_cmd_type cmd, const char *uri,
 }
 
 static void
+on_readable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	*(int *)arg = 1;
+}
+
+/* Sends raw bytes on a new connection; returns the status code of the answer. */
+static int
+raw_request(struct fx *fx, const char *text, size_t len)
+{
+	struct sockaddr_in	 sin;
+	struct event		*ev;
+	char			 buf[512];
+	ssize_t			 n;
+	int			 fd, readable = 0, code = 0;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)http_port(fx->http, 0));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((fd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(write(fd, text, len), (ssize_t)len);
+	ev = event_new(fx->base, fd, EV_READ, on_readable, &readable);
+	event_add(ev, NULL);
+	run_until(fx, &readable);
+	event_free(ev);
+	if ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		if (sscanf(buf, "HTTP/1.1 %d ", &code) != 1)
+			code = -1;
+	}
+	close(fd);
+	return (code);
+}
+
+static void
 assert_security_headers(struct resp *r, int tls)
 {
 	assert_string_equal(resp_header(r, "Content-Security-Policy"), TEST_CSP);
@@ -593,6 +632,29 @@ test_http_body_limit(void **state)
 	resp_free(&r);
 }
 
+/* A chunked body over the limit also gets 413 (no Content-Length to check first). */
+static void
+test_http_body_chunked(void **state)
+{
+	struct fx	*fx = *state;
+	char		 req[TEST_MAX_BODY * 3];
+	int		 n, i;
+
+	fx_start(fx, 0);
+	n = snprintf(req, sizeof(req), "POST /healthz HTTP/1.1\r\n"
+	    "Host: localhost\r\nTransfer-Encoding: chunked\r\n\r\n");
+	for (i = 0; i < 4; i++) {
+		n += snprintf(req + n, sizeof(req) - n, "190\r\n");
+		memset(req + n, 'c', 400);
+		n += 400;
+		n += snprintf(req + n, sizeof(req) - n, "\r\n");
+	}
+	n += snprintf(req + n, sizeof(req) - n, "0\r\n\r\n");
+	assert_int_equal(raw_request(fx, req, (size_t)n), 413);
+	/* Garbage instead of a request line: 400. */
+	assert_int_equal(raw_request(fx, "\x01\x02 nonsense\r\n\r\n", 16), 400);
+}
+
 /* Headers over http_max_headers: evhttp answers 400 and closes. */
 static void
 test_http_header_limit(void **state)
@@ -762,11 +824,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_http_not_found_method, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_http_routes, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_http_body_limit, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_http_body_chunked, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_http_header_limit, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_http_https, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_http_tls_version, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_http_refuse, fx_setup, fx_teardown),
 	};
 
+	/* The per-request debug lines end up in the test's log. */
+	log_init(1, LOG_LEVEL_DEBUG, "test_http");
 	return (cmocka_run_group_tests(tests, NULL, NULL));
 }
