@@ -66,6 +66,14 @@ status_init(struct http *http, struct store *store)
 		metrics_register(status_collect, store);
 }
 
+/* Unregisters the directory collector, so a scrape never reads a freed store. */
+void
+status_free(struct store *store)
+{
+	if (store != NULL)
+		metrics_unregister(status_collect, store);
+}
+
 /* Liveness: answering at all is the answer. */
 static void
 status_healthz(struct evhttp_request *req, void *arg)

@@ -11,5 +11,7 @@ struct store;
 
 /* Adds the three routes to http; /readyz pings store. */
 void	 status_init(struct http *, struct store *);
+/* Unregisters store's metrics collector: call before store_free.  NULL-safe. */
+void	 status_free(struct store *);
 
 #endif

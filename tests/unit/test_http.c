@@ -199,6 +199,7 @@ fx_teardown(void **state)
 	struct fx	*fx = *state;
 	char		 path[160];
 
+	status_free(STUB_STORE);
 	http_free(fx->http);
 	SSL_CTX_free(fx->cctx);
 	event_base_free(fx->base);
