@@ -71,6 +71,7 @@ struct slapd {
 	pid_t			 pid;
 	uint64_t		 started_ms;
 	uint64_t		 backoff_ms;
+	int			 failing;	/* died, and not stable since */
 	struct event		*ev_chld;
 	struct event		*ev_restart;
 	struct event		*ev_err;	/* the child's stderr */
@@ -99,6 +100,7 @@ static void	 slapd_on_restart(evutil_socket_t, short, void *);
 static void	 slapd_on_stderr(evutil_socket_t, short, void *);
 static void	 slapd_drain_stderr(struct slapd *);
 static void	 slapd_close_stderr(struct slapd *);
+static int	 slapd_noise(const char *);
 static void	 slapd_child_exec(int, int, char *const []);
 static char	*slapd_path(const struct conf *, const char *);
 static int	 slapd_find_bin(const char *, const char *, const char *, char *, size_t);
@@ -195,6 +197,14 @@ slapd_setup(const struct conf *conf, uid_t owner, gid_t group, char *err, size_t
 		goto done;
 	}
 
+	/* A state directory made here belongs to the owner too, or slapd could not reach its own. */
+	if (access(conf->state_dir, F_OK) == -1) {
+		if (util_mkdirs(conf->state_dir, 0700) == -1 ||
+		    chown(conf->state_dir, owner, group) == -1) {
+			snprintf(err, errlen, "%s: %s", conf->state_dir, strerror(errno));
+			goto done;
+		}
+	}
 	dir = slapd_path(conf, NULL);
 	confdir = slapd_path(conf, "slapd.d");
 	datadir = slapd_path(conf, "data");
@@ -289,6 +299,7 @@ slapd_start(struct slapd *sd)
 		return -1;
 	}
 	sd->backoff_ms = SLAPD_BACKOFF_MIN_MS;
+	sd->failing = 0;
 	if (slapd_spawn(sd) == -1) {
 		evsignal_del(sd->ev_chld);
 		return -1;
@@ -396,7 +407,7 @@ slapd_on_restart(evutil_socket_t fd, short what, void *arg)
 	if (sd->state != SLAPD_BACKOFF)
 		return;
 	if (slapd_spawn(sd) == 0) {
-		log_info("slapd restarted (pid %ld)", (long)sd->pid);
+		log_debug("slapd restarted (pid %ld)", (long)sd->pid);
 		return;
 	}
 	tv.tv_sec = sd->backoff_ms / 1000;
@@ -434,15 +445,19 @@ slapd_reaped(struct slapd *sd, int status)
 	else
 		snprintf(how, sizeof(how), "exited with status %d", WEXITSTATUS(status));
 	up = util_now_ms() - sd->started_ms;
-	if (up >= SLAPD_STABLE_MS)
+	if (up >= SLAPD_STABLE_MS) {
 		sd->backoff_ms = SLAPD_BACKOFF_MIN_MS;
+		sd->failing = 0;
+	}
 	/* slapd's last words explain an exit, not a kill. */
 	if (status != -1 && WIFSIGNALED(status))
 		sd->last[0] = '\0';
-	log_warnx("slapd (pid %ld) %s after %llu s%s%s; restarting in %llu s",
-	    (long)sd->pid, how, (unsigned long long)(up / 1000),
+	/* One warning per outage: a crash loop repeats at debug level only. */
+	(sd->failing ? log_debug : log_warnx)("slapd (pid %ld) %s after %llu s%s%s; "
+	    "restarting in %llu s", (long)sd->pid, how, (unsigned long long)(up / 1000),
 	    sd->last[0] != '\0' ? ": " : "", sd->last,
 	    (unsigned long long)(sd->backoff_ms / 1000));
+	sd->failing = 1;
 	sd->pid = -1;
 	slapd_enter_state(sd, SLAPD_BACKOFF);
 	tv.tv_sec = sd->backoff_ms / 1000;
@@ -555,11 +570,28 @@ slapd_drain_stderr(struct slapd *sd)
 			if (*s == '\0')
 				continue;
 			log_debug("slapd: %s", s);
-			snprintf(sd->last, sizeof(sd->last), "%s", s);
+			if (!slapd_noise(s))
+				snprintf(sd->last, sizeof(sd->last), "%s", s);
 		}
 	}
 	if (n == 0)
 		slapd_close_stderr(sd);
+}
+
+/* 1 for the banner and shutdown lines, which never explain why slapd exited. */
+static int
+slapd_noise(const char *line)
+{
+	static const char *noise[] = { "@(#)", "slapd stopped", "slapd shutdown",
+	    "slapd starting", "connections_destroy", "Debian OpenLDAP" };
+	size_t	 i;
+
+	while (*line == ' ')
+		line++;
+	for (i = 0; i < sizeof(noise) / sizeof(noise[0]); i++)
+		if (strncmp(line, noise[i], strlen(noise[i])) == 0)
+			return 1;
+	return 0;
 }
 
 static void

@@ -2,10 +2,11 @@
  * slapd_live: drives broker/slapd.c for tests/integration/slapd.sh.
  *
  *   slapd_live [-s SLAPD] uri STATE_DIR
- *   slapd_live [-s SLAPD] setup STATE_DIR BASE_DN
+ *   slapd_live [-s SLAPD] [-u UID] setup STATE_DIR BASE_DN
  *   slapd_live [-s SLAPD] run STATE_DIR
  *
- * setup creates the embedded directory owned by the current user, with
+ * setup creates the embedded directory owned by the current user (or UID,
+ * with that uid as its group too), with
  * ou=people, ou=groups and ou=latchkey under BASE_DN.  run starts the
  * supervisor in an event loop, prints "pid N" each time a new slapd runs,
  * and on SIGTERM stops it and prints "stopped".
@@ -41,14 +42,19 @@ main(int argc, char *argv[])
 {
 	struct conf	 conf;
 	char		 err[CONF_ERR_MAX], *uri;
+	uid_t		 owner = getuid();
+	gid_t		 group = getgid();
 	int		 ch, rc = 1;
 
 	memset(&conf, 0, sizeof(conf));
 	log_init(1, LOG_LEVEL_DEBUG, "slapd_live");
-	while ((ch = getopt(argc, argv, "s:")) != -1) {
-		if (ch != 's')
+	while ((ch = getopt(argc, argv, "s:u:")) != -1) {
+		if (ch == 's')
+			conf.slapd_path = optarg;
+		else if (ch == 'u')
+			owner = group = (uid_t)strtoul(optarg, NULL, 10);
+		else
 			usage();
-		conf.slapd_path = optarg;
 	}
 	argc -= optind;
 	argv += optind;
@@ -66,7 +72,7 @@ main(int argc, char *argv[])
 		xasprintf(&conf.user_base, "ou=people,%s", argv[2]);
 		xasprintf(&conf.group_base, "ou=groups,%s", argv[2]);
 		xasprintf(&conf.latchkey_base, "ou=latchkey,%s", argv[2]);
-		if (slapd_setup(&conf, getuid(), getgid(), err, sizeof(err)) == -1)
+		if (slapd_setup(&conf, owner, group, err, sizeof(err)) == -1)
 			fprintf(stderr, "setup: %s\n", err);
 		else
 			rc = 0;
@@ -141,6 +147,6 @@ live_on_term(evutil_socket_t fd, short what, void *arg)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: slapd_live [-s slapd] uri|setup|run STATE_DIR [BASE_DN]\n");
+	fprintf(stderr, "usage: slapd_live [-s slapd] [-u uid] uri|setup|run STATE_DIR [BASE_DN]\n");
 	exit(2);
 }
