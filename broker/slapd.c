@@ -129,7 +129,9 @@ slapd_uri(const struct conf *conf)
 	uri = p = xmalloc(strlen("ldapi://") + 3 * strlen(path) + 1);
 	p += sprintf(p, "ldapi://");
 	for (s = (const unsigned char *)path; *s != '\0'; s++) {
-		if (isalnum(*s) || strchr("._~-", *s) != NULL)
+		/* ASCII by value, not isalnum(): a locale must not change the URI. */
+		if ((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= '0' && *s <= '9') || strchr("._~-", *s) != NULL)
 			*p++ = *s;
 		else {
 			*p++ = '%';

@@ -61,6 +61,12 @@ ok "setup"
 URI=$("$LIVE" uri "$D")
 enc=$(printf '%s' "$D/slapd/ldapi" | sed 's,/,%2F,g')
 [ "$URI" = "ldapi://$enc" ] && ok "uri $URI" || fail "uri $URI != ldapi://$enc"
+# conf.c derives the same URI for "directory embedded", odd characters and all.
+odd="$T/a b+c%d"
+mkdir "$odd"
+printf 'state-dir "%s"\ndirectory embedded\n' "$odd" > "$T/latchkey.conf"
+if "$LIVE" conf-uri "$T/latchkey.conf" > "$T/cu" 2>&1; then ok "conf.c and slapd_uri agree: $(sed -n 's/^slapd //p' "$T/cu")"
+else fail "URI mismatch: $(cat "$T/cu")"; fi
 if [ -z "$(find "$D/slapd" ! -user "$(id -u)")" ] &&
     [ -z "$(find "$D/slapd" -type d ! -perm 700)" ] &&
     [ -z "$(find "$D/slapd" -type f ! -perm 600)" ]; then

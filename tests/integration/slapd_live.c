@@ -4,12 +4,15 @@
  *   slapd_live [-s SLAPD] uri STATE_DIR
  *   slapd_live [-s SLAPD] [-u UID] setup STATE_DIR BASE_DN
  *   slapd_live [-s SLAPD] run STATE_DIR
+ *   slapd_live conf-uri FILE
  *
  * setup creates the embedded directory owned by the current user (or UID,
  * with that uid as its group too), with
  * ou=people, ou=groups and ou=latchkey under BASE_DN.  run starts the
  * supervisor in an event loop, prints "pid N" each time a new slapd runs,
- * and on SIGTERM stops it and prints "stopped".
+ * and on SIGTERM stops it and prints "stopped".  conf-uri loads a
+ * latchkey.conf and exits 0 if the URI conf.c derives for the embedded
+ * directory is the one slapd_uri() gives slapd (it prints both).
  */
 #include "config.h"
 
@@ -35,6 +38,7 @@ struct live {
 static void	live_on_tick(evutil_socket_t, short, void *);
 static void	live_on_term(evutil_socket_t, short, void *);
 static int	live_run(struct conf *);
+static int	live_conf_uri(const char *);
 static void	usage(void);
 
 int
@@ -62,7 +66,9 @@ main(int argc, char *argv[])
 		usage();
 	conf.embedded = 1;
 	conf.state_dir = argv[1];
-	if (strcmp(argv[0], "uri") == 0 && argc == 2) {
+	if (strcmp(argv[0], "conf-uri") == 0 && argc == 2)
+		rc = live_conf_uri(argv[1]);
+	else if (strcmp(argv[0], "uri") == 0 && argc == 2) {
 		uri = slapd_uri(&conf);
 		printf("%s\n", uri);
 		free(uri);
@@ -115,6 +121,27 @@ live_run(struct conf *conf)
 	event_free(term);
 	event_base_free(lv.base);
 	return 0;
+}
+
+static int
+live_conf_uri(const char *file)
+{
+	struct conf	*conf;
+	char		 err[CONF_ERR_MAX], *uri;
+	int		 rc;
+
+	if ((conf = conf_load(file, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	uri = slapd_uri(conf);
+	printf("conf  %s\nslapd %s\n", conf->nldap_uris > 0 ? conf->ldap_uris[0] : "(none)",
+	    uri);
+	rc = conf->embedded && conf->nldap_uris == 1 && strcmp(conf->ldap_uris[0], uri) == 0 ?
+	    0 : 1;
+	free(uri);
+	conf_free(conf);
+	return rc;
 }
 
 /* Reports each new slapd pid, so the test can kill it and watch the restart. */
