@@ -41,6 +41,7 @@
 #define STORE_MODS_MAX		1000		/* changes in one modify or add */
 #define STORE_PASSWORD_MAX	1024		/* bytes of the bind password file */
 #define STORE_BACKOFF_MIN_MS	250		/* first reconnect delay */
+#define STORE_RC_PWFILE		(-0x7000)	/* not an LDAP code: password file unreadable */
 
 enum store_kind {
 	KIND_PING, KIND_USER, KIND_GROUPS, KIND_SEARCH, KIND_MODIFY, KIND_ADD,
@@ -719,8 +720,8 @@ store_conn_send(struct store *st)
 	}
 	if (rc != LDAP_SUCCESS) {
 		snprintf(why, sizeof(why), "%s: %s", st->conn == CONN_STARTTLS ?
-		    "StartTLS" : "bind", rc == -1 ? "cannot read the bind "
-		    "password file" : ldap_err2string(rc));
+		    "StartTLS" : "bind", rc == STORE_RC_PWFILE ? "cannot read "
+		    "the bind password file" : ldap_err2string(rc));
 		store_drop(st, why);
 		return;
 	}
@@ -733,7 +734,7 @@ store_conn_send(struct store *st)
  * from ldapi peer credentials or the TLS client certificate), a simple bind
  * with the password read afresh from its file (and wiped right after), or an
  * anonymous simple bind that proves the connection works.  Returns an LDAP
- * result code, or -1 if the password file cannot be read.
+ * result code, or STORE_RC_PWFILE if the password file cannot be read.
  */
 static int
 store_send_bind(struct store *st, int *msgid)
@@ -743,15 +744,22 @@ store_send_bind(struct store *st, int *msgid)
 	size_t		 len, pwlen;
 	int		 rc;
 
-	if (st->cf.sasl_external)
-		return ldap_sasl_bind(st->ld, NULL, "EXTERNAL", NULL, NULL, NULL,
+	if (st->cf.sasl_external) {
+		/*
+		 * An empty initial response (RFC 4422 §3.3, appendix A: no
+		 * authzid) makes it one round trip; without one, slapd answers
+		 * saslBindInProgress and waits for it.
+		 */
+		cred.bv_val = (char *)"";
+		return ldap_sasl_bind(st->ld, NULL, "EXTERNAL", &cred, NULL, NULL,
 		    msgid);
+	}
 	if (st->cf.bind_dn == NULL || st->cf.bind_password_file == NULL)
 		return ldap_sasl_bind(st->ld, "", LDAP_SASL_SIMPLE, &cred, NULL,
 		    NULL, msgid);
 	if ((pw = util_read_file(st->cf.bind_password_file, STORE_PASSWORD_MAX,
 	    &len)) == NULL)
-		return -1;
+		return STORE_RC_PWFILE;
 	for (pwlen = len; pwlen > 0 && (pw[pwlen - 1] == '\n' ||
 	    pw[pwlen - 1] == '\r'); pwlen--)
 		;
@@ -872,9 +880,9 @@ store_drop(struct store *st, const char *why)
 	else
 		log_debug("directory still unavailable: %s", st->reason);
 	st->warned = 1;
+	store_enter_state(st, STORE_DOWN);
 	if (st->cf.nuris > 0)
 		st->uri_idx = (st->uri_idx + 1) % st->cf.nuris;
-	store_enter_state(st, STORE_DOWN);
 	if (st->closing || st->state != STORE_DOWN)
 		return;
 	tv = store_tv(st->backoff_ms);
