@@ -53,7 +53,7 @@ ctl_init(struct ctl *ctl, int argc, char **argv)
 	gid_t			 gid = getgid();
 	int			 ch, rc = 1;
 
-	optind = 1;
+	optind = 0;	/* glibc: start afresh, forgetting the main parse's ordering */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'u':

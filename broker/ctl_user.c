@@ -58,7 +58,7 @@ ctl_user_add(struct ctl *ctl, int argc, char **argv)
 	size_t			 ngroups = 0, i;
 	int			 ch, rc = 1;
 
-	optind = 1;
+	optind = 0;	/* glibc: start afresh, forgetting the main parse's ordering */
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd':

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,6 +90,7 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 	log_init(1, verbose ? LOG_LEVEL_DEBUG : LOG_LEVEL_WARN, "latchkeyctl");
+	signal(SIGPIPE, SIG_IGN);	/* a dropped directory connection is an error, not a death */
 	if (argc < 1)
 		usage();
 	for (i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {

@@ -152,6 +152,7 @@ main(int argc, char *argv[])
 	event_free(d.ev_term);
 	event_free(d.ev_int);
 	http_free(d.http);
+	status_free(d.store);
 	store_free(d.store);
 	slapd_stop(d.slapd);
 	slapd_free(d.slapd);

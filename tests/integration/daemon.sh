@@ -28,7 +28,8 @@ check "group add" ctl group add staff
 check "group add refuses a duplicate" sh -c "! '$LATCHKEYCTL' -c '$CONF' group add staff 2>/dev/null"
 check "user add" ctl user add alice --display-name "Alice Liddell" --group staff
 check "user add refuses a duplicate" sh -c "! '$LATCHKEYCTL' -c '$CONF' user add alice 2>/dev/null"
-check "user add refuses a missing group" sh -c "! '$LATCHKEYCTL' -c '$CONF' user add bob --group nosuch 2>&1 | grep -q 'group add nosuch'"
+check "user add refuses a missing group, saying how to create it" sh -c "'$LATCHKEYCTL' -c '$CONF' user add bob --group nosuch 2>&1 | grep -q 'group add nosuch'"
+check "a refused user add writes nothing" sh -c "! '$LATCHKEYCTL' -c '$CONF' user show bob >/dev/null 2>&1"
 ctl user add bob >/dev/null
 ctl --json user show alice >"$T/alice.json"
 check "user show finds alice" grep -q '"user": "alice"' "$T/alice.json"

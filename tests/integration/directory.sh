@@ -36,8 +36,9 @@ check "readyz 200 with the external slapd up" wait_for "$B/readyz" 200 20
 kill "$SLAPD_PID"
 wait "$SLAPD_PID" 2>/dev/null || true
 check "readyz goes 503 when slapd is killed" wait_for "$B/readyz" 503 10
-body=$(curl -s "$B/readyz")
-check "the 503 says why, as JSON" sh -c "echo '$body' | grep -q '\"error\": *\"directory_unavailable\"'"
+curl -s "$B/readyz" >"$T/readyz.json"
+check "the 503 says why, as JSON" grep -q '"error": *"directory_unavailable"' "$T/readyz.json"
+check "the 503 carries a message" grep -q '"message": *"[^"]' "$T/readyz.json"
 check "healthz stays 200 while the directory is down" test "$(http_status "$B/healthz")" = 200
 lines_before=$(grep -c 'warning' "$T/b.log" || true)
 sleep 3
