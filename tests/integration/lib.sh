@@ -38,9 +38,10 @@ free_port() {
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
+# Results are TAP lines, counted by the automake TAP driver.
 ok() {
 	npass=$((npass + 1))
-	echo "ok $npass - $*"
+	echo "ok - $*"
 }
 
 not_ok() {
@@ -55,9 +56,10 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
-# Ends the test: prints "N passed, N failed" and exits 1 on any failure.
+# Ends the test: the TAP plan, and "N passed, N failed" as a diagnostic.
 finish() {
-	echo "$npass passed, $nfail failed"
+	echo "1..$((npass + nfail))"
+	echo "# $npass passed, $nfail failed"
 	[ "$nfail" -eq 0 ]
 }
 
@@ -86,7 +88,7 @@ wait_for() {
 		sleep 0.1
 		n=$((n - 1))
 	done
-	echo "  $1 did not answer $2 (last: $c)"
+	echo "# $1 did not answer $2 (last: $c)"
 	return 1
 }
 

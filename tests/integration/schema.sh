@@ -11,8 +11,9 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/lk-schema.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 
 fails=0
-ok() { echo "ok - $*"; }
-fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
+tap_n=0
+ok() { tap_n=$((tap_n + 1)); echo "ok - $*"; }
+fail() { tap_n=$((tap_n + 1)); echo "not ok - $*"; fails=$((fails + 1)); }
 
 S=$top_srcdir/schema
 python3 "$S/gen-schema.py" "$S/latchkey-schema.txt" --schema "$T/latchkey.schema" \
@@ -110,5 +111,6 @@ for b in bad1 bad2; do
 	else fail "$b refused for another reason: $(tail -1 "$T/$b.out")"; fi
 done
 
-echo "schema.sh: $fails failed"
+# TAP plan at the end: one line per check above.
+echo "1..$tap_n"
 [ "$fails" -eq 0 ]

@@ -25,8 +25,9 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 fails=0
-ok() { echo "ok - $*"; }
-fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
+tap_n=0
+ok() { tap_n=$((tap_n + 1)); echo "ok - $*"; }
+fail() { tap_n=$((tap_n + 1)); echo "not ok - $*"; fails=$((fails + 1)); }
 S() { ldapsearch -Q -LLL -o ldif-wrap=no -Y EXTERNAL -H "$URI" "$@"; }
 M() { ldapmodify -Q -Y EXTERNAL -H "$URI" "$@"; }
 # Waits up to $1 tenths of a second for the command after it to succeed.
@@ -229,5 +230,6 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv > /dev/null; then
 	driver=
 fi
 
-echo "slapd.sh: $fails failed"
+# TAP plan at the end: one line per check above.
+echo "1..$tap_n"
 [ "$fails" -eq 0 ]
