@@ -230,13 +230,8 @@ main_reload(struct daemon *d)
 	}
 	store_reconf(d->store, nc);
 	log_setlevel((enum log_level)nc->log_level);
-	/*
-	 * The embedded directory's supervisor keeps the configuration it was
-	 * started with (it cannot change without a restart), so the old value
-	 * lives on while it runs.
-	 */
-	if (d->slapd == NULL)
-		conf_free(d->conf);
+	/* http, store and slapd keep copies of what they need, never the struct. */
+	conf_free(d->conf);
 	d->conf = nc;
 	log_info("configuration reloaded from %s", nc->file);
 }
