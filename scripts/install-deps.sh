@@ -13,21 +13,21 @@ clang libclang-rt-14-dev
 curl python3 procps
 "
 
-if [ "$(id -u)" -eq 0 ]; then
-	SUDO=
-elif command -v sudo >/dev/null 2>&1; then
-	SUDO=sudo
-else
-	echo "install-deps: run as root or install sudo" >&2
-	exit 1
-fi
-
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' ||
 		missing="$missing $p"
 done
 [ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO=sudo
+else
+	echo "install-deps: missing Debian packages:$missing; run as root or install sudo" >&2
+	exit 1
+fi
 
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
