@@ -10,7 +10,7 @@ libevent-dev libssl-dev libldap2-dev libfido2-dev libcbor-dev
 libjansson-dev libcmocka-dev libfreeradius-dev libtalloc-dev libpcre3-dev
 slapd ldap-utils
 clang libclang-rt-14-dev
-curl python3 procps
+curl python3 procps openssl
 "
 
 missing=
