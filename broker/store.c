@@ -10,6 +10,9 @@
  * Connection states: DOWN (waiting for the backoff timer), CONNECTING
  * (TCP/TLS/StartTLS/bind in progress; operations are refused with
  * STORE_UNAVAILABLE rather than queued, so /readyz can say why) and UP.
+ *
+ * The requests themselves are built in store_request.c; entries, users,
+ * escaping and change lists in store_entry.c.
  */
 #include "config.h"
 
@@ -28,25 +31,14 @@
 #include "conf.h"
 #include "log.h"
 #include "store.h"
+#include "store_entry.h"
+#include "store_priv.h"
 #include "util.h"
 #include "xmalloc.h"
 
-#define STORE_NAME_MAX		256		/* longest user name looked up */
-#define STORE_GROUPS_MAX	1000		/* groups of one user */
-#define STORE_PASSKEYS_MAX	256		/* passkeys of one user */
-#define STORE_VALUE_MAX		(64 * 1024)	/* bytes of one value */
-#define STORE_VALUES_MAX	5000		/* values of any other attribute */
-#define STORE_ATTRS_MAX		256		/* attributes of one entry */
-#define STORE_ENTRIES_MAX	10000		/* entries of one generic search */
-#define STORE_MODS_MAX		1000		/* changes in one modify or add */
 #define STORE_PASSWORD_MAX	1024		/* bytes of the bind password file */
 #define STORE_BACKOFF_MIN_MS	250		/* first reconnect delay */
 #define STORE_RC_PWFILE		(-0x7000)	/* not an LDAP code: password file unreadable */
-
-enum store_kind {
-	KIND_PING, KIND_USER, KIND_GROUPS, KIND_SEARCH, KIND_MODIFY, KIND_ADD,
-	KIND_DELETE,
-};
 
 static const char *const store_kind_names[] = {
 	[KIND_PING] = "ping", [KIND_USER] = "user lookup",
@@ -54,83 +46,11 @@ static const char *const store_kind_names[] = {
 	[KIND_MODIFY] = "modify", [KIND_ADD] = "add", [KIND_DELETE] = "delete",
 };
 
-/* Steps of a connection attempt while CONNECTING. */
-enum store_conn { CONN_NONE, CONN_STARTTLS, CONN_BIND, CONN_READY };
-
-/* Our copy of the directory settings: the caller may free its conf. */
-struct store_cf {
-	char		**uris;
-	size_t		  nuris;
-	int		  starttls;
-	char		 *tls_ca_file;
-	int		  sasl_external;
-	char		 *bind_dn;
-	char		 *bind_password_file;
-	char		 *base_dn;
-	char		 *user_base;
-	char		 *user_filter;
-	char		 *user_name_attr;
-	char		 *display_name_attr;
-	char		 *group_base;
-	int		  group_mode;
-	char		 *group_filter;
-	char		 *group_name_attr;
-	char		 *latchkey_base;
-	uint64_t	  timeout_ms;
-	uint64_t	  backoff_max_ms;
-};
-
-struct store_op {
-	TAILQ_ENTRY(store_op)	 entry;
-	struct store		*st;
-	uint64_t		 id;
-	int			 msgid;		/* -1: not on the wire, fails with err */
-	enum store_kind		 kind;
-	enum store_err		 err;
-	struct event		*timer;		/* timeout, or the deferred failure */
-	uint64_t		 start_ms;
-	store_done_cb		 done_cb;
-	store_user_cb		 user_cb;
-	store_entries_cb	 entries_cb;
-	void			*arg;
-	struct store_entry	*entries;	/* accumulated until SearchResultDone */
-	size_t			 nentries;
-	size_t			 maxentries;
-	int			 overflow;	/* a hostile answer: STORE_INVALID */
-	struct store_user	*user;		/* KIND_GROUPS: the user being completed */
-};
-
-struct store {
-	struct event_base	*base;
-	struct store_cf		 cf;
-	LDAP			*ld;
-	unsigned int		 gen;		/* bumped whenever ld is dropped */
-	enum store_state	 state;
-	enum store_conn		 conn;
-	int			 conn_msgid;
-	size_t			 uri_idx;
-	uint64_t		 backoff_ms;
-	int			 started;
-	int			 warned;	/* the outage has been logged */
-	int			 closing;
-	struct event		*ev_read;
-	struct event		*ev_write;
-	struct event		*ev_conn;	/* connect timeout, backoff, or a drop */
-	char			 reason[256];
-	char			 drop_reason[256];
-	store_state_cb		 state_cb;
-	void			*state_arg;
-	TAILQ_HEAD(, store_op)	 ops;
-	uint64_t		 next_id;
-	struct store_stats	 stats;
-};
-
 const double store_latency_bounds[7] = { 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1 };
 
 static void	 store_cf_set(struct store_cf *, const struct conf *);
 static void	 store_cf_clear(struct store_cf *);
 static int	 store_cf_same_directory(const struct store_cf *, const struct conf *);
-static const char *store_uri(const struct store *);
 static void	 store_enter_state(struct store *, enum store_state);
 static void	 store_connect(struct store *);
 static void	 store_conn_send(struct store *);
@@ -145,30 +65,12 @@ static void	 store_on_writable(evutil_socket_t, short, void *);
 static void	 store_on_conn_timer(evutil_socket_t, short, void *);
 static void	 store_on_op_timer(evutil_socket_t, short, void *);
 static void	 store_dispatch(struct store *, LDAPMessage *);
-static struct store_op *store_op_new(struct store *, enum store_kind, void *);
 static struct store_op *store_op_find(struct store *, int);
-static uint64_t	 store_op_start(struct store_op *, int, int);
 static void	 store_op_defer(struct store_op *, enum store_err);
 static void	 store_op_entry(struct store_op *, LDAPMessage *);
 static void	 store_op_result(struct store_op *, LDAPMessage *);
-static void	 store_op_user_done(struct store_op *, enum store_err);
-static void	 store_op_finish(struct store_op *, enum store_err);
 static void	 store_op_free(struct store_op *);
-static int	 store_search_send(struct store_op *, const char *, int,
-		    const char *, char **, int);
-static uint64_t	 store_user_lookup(struct store *, const char *, store_user_cb, void *);
-static int	 store_entry_read(struct store_op *, LDAPMessage *, struct store_entry *);
-static size_t	 store_attr_max(const char *);
-static struct store_user *store_user_build(struct store_op *, const struct store_entry *);
-static int	 store_group_from_dn(const char *, const char *, char **);
 static enum store_err store_map_err(int);
-static LDAPMod	**store_mods_build(const struct store_mod *, size_t, int);
-static void	 store_mods_free(LDAPMod **);
-static char	*store_subst(const char *, const char *);
-static void	 store_entry_clear(struct store_entry *);
-static void	 store_entries_free(struct store_entry *, size_t);
-static void	 store_user_free(struct store_user *);
-static void	 store_val_copy(struct store_val *, const struct store_val *);
 static struct timeval store_tv(uint64_t);
 
 /* Creates a store; nothing happens until store_start. */
@@ -280,169 +182,6 @@ store_strerror(enum store_err err)
 	return names[err];
 }
 
-/* Reads the root DSE (base scope, "" DN): the cheapest proof of life. */
-uint64_t
-store_ping(struct store *st, store_done_cb cb, void *arg)
-{
-	struct store_op	*op;
-	char		*attrs[] = { LDAP_NO_ATTRS, NULL };
-
-	if ((op = store_op_new(st, KIND_PING, arg)) == NULL)
-		return 0;
-	op->done_cb = cb;
-	op->maxentries = 1;
-	if (st->state != STORE_UP)
-		return store_op_start(op, -1, LDAP_SERVER_DOWN);
-	return store_op_start(op, 0, store_search_send(op, "", LDAP_SCOPE_BASE,
-	    "(objectClass=*)", attrs, 1));
-}
-
-/*
- * Looks a user up by name: user_filter with "%s" replaced by the name,
- * escaped (RFC 4515 §3), below user_base.  Exactly one entry must match.
- */
-uint64_t
-store_user_by_name(struct store *st, const char *name, store_user_cb cb, void *arg)
-{
-	struct store_op	*op;
-	char		*esc, *filter;
-	uint64_t	 id;
-
-	if (name == NULL || strlen(name) > STORE_NAME_MAX) {
-		if ((op = store_op_new(st, KIND_USER, arg)) == NULL)
-			return 0;
-		op->user_cb = cb;
-		return store_op_start(op, -1, LDAP_PARAM_ERROR);
-	}
-	esc = store_escape(name, strlen(name));
-	filter = store_subst(st->cf.user_filter, esc);
-	id = store_user_lookup(st, filter, cb, arg);
-	free(filter);
-	free(esc);
-	return id;
-}
-
-/* Looks a user up by WebAuthn user handle (equality-indexed, ARCHITECTURE §3). */
-uint64_t
-store_user_by_handle(struct store *st, const void *handle, size_t len,
-    store_user_cb cb, void *arg)
-{
-	char		*esc, *filter;
-	uint64_t	 id;
-
-	esc = store_escape(handle, len);
-	xasprintf(&filter, "(latchkeyUserHandle=%s)", esc);
-	id = store_user_lookup(st, len == 0 ? NULL : filter, cb, arg);
-	free(filter);
-	free(esc);
-	return id;
-}
-
-/* Looks a user up by credential id (latchkeyPasskeyId, unique directory-wide). */
-uint64_t
-store_user_by_credential(struct store *st, const void *cid, size_t len,
-    store_user_cb cb, void *arg)
-{
-	char		*esc, *filter;
-	uint64_t	 id;
-
-	esc = store_escape(cid, len);
-	xasprintf(&filter, "(latchkeyPasskeyId=%s)", esc);
-	id = store_user_lookup(st, len == 0 ? NULL : filter, cb, arg);
-	free(filter);
-	free(esc);
-	return id;
-}
-
-/* Subtree search below base (NULL: latchkey_base); attrs NULL-terminated, NULL: all. */
-uint64_t
-store_search(struct store *st, const char *base, const char *filter,
-    const char *const *attrs, store_entries_cb cb, void *arg)
-{
-	struct store_op	*op;
-
-	if ((op = store_op_new(st, KIND_SEARCH, arg)) == NULL)
-		return 0;
-	op->entries_cb = cb;
-	op->maxentries = STORE_ENTRIES_MAX;
-	if (base == NULL)
-		base = st->cf.latchkey_base;
-	if (base == NULL || filter == NULL)
-		return store_op_start(op, -1, LDAP_PARAM_ERROR);
-	if (st->state != STORE_UP)
-		return store_op_start(op, -1, LDAP_SERVER_DOWN);
-	/* libldap does not write through attrs; its prototype predates const. */
-	return store_op_start(op, 0, store_search_send(op, base, LDAP_SCOPE_SUBTREE,
-	    filter, (char **)(uintptr_t)attrs, STORE_ENTRIES_MAX + 1));
-}
-
-/* One modify request: the changes apply together or not at all (RFC 4511 §4.6). */
-uint64_t
-store_modify(struct store *st, const char *dn, const struct store_mod *mods,
-    size_t nmods, store_done_cb cb, void *arg)
-{
-	struct store_op	*op;
-	LDAPMod		**lm;
-	int		  rc, msgid = -1;
-
-	if ((op = store_op_new(st, KIND_MODIFY, arg)) == NULL)
-		return 0;
-	op->done_cb = cb;
-	if (dn == NULL || nmods == 0 || nmods > STORE_MODS_MAX ||
-	    (lm = store_mods_build(mods, nmods, 0)) == NULL)
-		return store_op_start(op, -1, LDAP_PARAM_ERROR);
-	if (st->state != STORE_UP)
-		rc = LDAP_SERVER_DOWN;
-	else
-		rc = ldap_modify_ext(st->ld, dn, lm, NULL, NULL, &msgid);
-	store_mods_free(lm);
-	op->msgid = msgid;
-	return store_op_start(op, 0, rc);
-}
-
-/* Adds an entry; every change must be an ADD (objectClass among them). */
-uint64_t
-store_add(struct store *st, const char *dn, const struct store_mod *mods,
-    size_t nmods, store_done_cb cb, void *arg)
-{
-	struct store_op	*op;
-	LDAPMod		**lm;
-	int		  rc, msgid = -1;
-
-	if ((op = store_op_new(st, KIND_ADD, arg)) == NULL)
-		return 0;
-	op->done_cb = cb;
-	if (dn == NULL || nmods == 0 || nmods > STORE_MODS_MAX ||
-	    (lm = store_mods_build(mods, nmods, 1)) == NULL)
-		return store_op_start(op, -1, LDAP_PARAM_ERROR);
-	if (st->state != STORE_UP)
-		rc = LDAP_SERVER_DOWN;
-	else
-		rc = ldap_add_ext(st->ld, dn, lm, NULL, NULL, &msgid);
-	store_mods_free(lm);
-	op->msgid = msgid;
-	return store_op_start(op, 0, rc);
-}
-
-uint64_t
-store_delete(struct store *st, const char *dn, store_done_cb cb, void *arg)
-{
-	struct store_op	*op;
-	int		 rc, msgid = -1;
-
-	if ((op = store_op_new(st, KIND_DELETE, arg)) == NULL)
-		return 0;
-	op->done_cb = cb;
-	if (dn == NULL)
-		return store_op_start(op, -1, LDAP_PARAM_ERROR);
-	if (st->state != STORE_UP)
-		rc = LDAP_SERVER_DOWN;
-	else
-		rc = ldap_delete_ext(st->ld, dn, NULL, NULL, &msgid);
-	op->msgid = msgid;
-	return store_op_start(op, 0, rc);
-}
-
 /* Abandons an operation (RFC 4511 §4.11); its callback is never called. */
 void
 store_cancel(struct store *st, uint64_t id)
@@ -462,55 +201,6 @@ store_cancel(struct store *st, uint64_t id)
 	st->stats.pending--;
 	st->stats.ops[STORE_CANCELLED]++;
 	store_op_free(op);
-}
-
-/* RFC 4515 §3: any byte may be written \XX; libldap escapes what must be. */
-char *
-store_escape(const void *val, size_t len)
-{
-	struct berval	 in, out;
-	char		*s;
-
-	in.bv_val = (char *)(uintptr_t)val;
-	in.bv_len = len;
-	out.bv_val = NULL;
-	out.bv_len = 0;
-	if (ldap_bv2escaped_filter_value(&in, &out) != 0)
-		fatalx("store_escape: out of memory");
-	s = out.bv_val == NULL ? xstrdup("") : xstrndup(out.bv_val, out.bv_len);
-	ldap_memfree(out.bv_val);
-	return s;
-}
-
-/*
- * RFC 4514 §2.4: escapes an attribute value for a DN by letting libldap
- * write the one-AVA DN "x=<value>" and keeping what follows "x=".
- */
-char *
-store_escape_dn(const char *val)
-{
-	LDAPAVA		 ava, *rdn[2];
-	LDAPRDN		 dn[2];
-	char		*str = NULL, *s;
-
-	if (val == NULL)
-		return xstrdup("");
-	memset(&ava, 0, sizeof(ava));
-	ava.la_attr.bv_val = (char *)"x";
-	ava.la_attr.bv_len = 1;
-	ava.la_value.bv_val = (char *)(uintptr_t)val;
-	ava.la_value.bv_len = strlen(val);
-	ava.la_flags = LDAP_AVA_STRING;
-	rdn[0] = &ava;
-	rdn[1] = NULL;
-	dn[0] = rdn;
-	dn[1] = NULL;
-	if (ldap_dn2str(dn, &str, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS ||
-	    str == NULL || strncmp(str, "x=", 2) != 0)
-		fatalx("store_escape_dn: ldap_dn2str failed");
-	s = xstrdup(str + 2);
-	ldap_memfree(str);
-	return s;
 }
 
 void
@@ -614,7 +304,7 @@ store_on_op_timer(evutil_socket_t fd, short what, void *arg)
 
 /* Connection handling. */
 
-static const char *
+const char *
 store_uri(const struct store *st)
 {
 	if (st->cf.nuris == 0)
@@ -941,7 +631,7 @@ store_dispatch(struct store *st, LDAPMessage *msg)
 /* Operations. */
 
 /* A new operation in the table; NULL while closing (see store_free). */
-static struct store_op *
+struct store_op *
 store_op_new(struct store *st, enum store_kind kind, void *arg)
 {
 	struct store_op	*op;
@@ -980,7 +670,7 @@ store_op_find(struct store *st, int msgid)
  * UNAVAILABLE; a bad argument or filter: INVALID).  A connection error on
  * send also drops the connection.  Returns the operation's id.
  */
-static uint64_t
+uint64_t
 store_op_start(struct store_op *op, int sent, int rc)
 {
 	struct store	*st = op->st;
@@ -1030,6 +720,7 @@ static void
 store_op_entry(struct store_op *op, LDAPMessage *msg)
 {
 	struct store_entry	 e;
+	char			 who[STORE_WHO_MAX];
 
 	if (op->overflow)
 		return;
@@ -1040,7 +731,8 @@ store_op_entry(struct store_op *op, LDAPMessage *msg)
 		op->overflow = 1;
 		return;
 	}
-	if (store_entry_read(op, msg, &e) == -1) {
+	store_op_who(op, who, sizeof(who));
+	if (store_entry_read(op->st->ld, msg, who, &e) == -1) {
 		op->overflow = 1;
 		return;
 	}
@@ -1085,86 +777,11 @@ store_op_result(struct store_op *op, LDAPMessage *msg)
 }
 
 /*
- * A user lookup's search is done: exactly one entry makes a user; with
- * group_mode search the groups are searched next (group_filter with the
- * user's DN escaped) before the callback.
- */
-static void
-store_op_user_done(struct store_op *op, enum store_err err)
-{
-	struct store	*st = op->st;
-	struct store_user *u;
-	char		*esc, *filter, *attrs[2];
-	size_t		 i;
-	int		 rc;
-
-	if (op->kind == KIND_GROUPS && err == STORE_NOTFOUND) {
-		/* Not "no such user": the group base itself is missing. */
-		log_warnx("%s: group op %llu: group_base not found",
-		    store_uri(st), (unsigned long long)op->id);
-		err = STORE_INVALID;
-	}
-	if (err != STORE_OK) {
-		store_op_finish(op, err);
-		return;
-	}
-	if (op->kind == KIND_GROUPS) {
-		u = op->user;
-		u->groups = xcalloc(op->nentries, sizeof(*u->groups));
-		for (i = 0; i < op->nentries; i++) {
-			const struct store_entry *e = &op->entries[i];
-			size_t	 j;
-
-			for (j = 0; j < e->nattrs; j++)
-				if (strcasecmp(e->attrs[j].name,
-				    st->cf.group_name_attr) == 0 &&
-				    e->attrs[j].nvals > 0)
-					break;
-			if (j < e->nattrs)
-				u->groups[u->ngroups++] =
-				    xstrdup(e->attrs[j].vals[0].data);
-		}
-		store_op_finish(op, STORE_OK);
-		return;
-	}
-	if (op->nentries != 1) {
-		store_op_finish(op, op->nentries == 0 ? STORE_NOTFOUND :
-		    STORE_AMBIGUOUS);
-		return;
-	}
-	if ((u = store_user_build(op, &op->entries[0])) == NULL) {
-		store_op_finish(op, STORE_INVALID);
-		return;
-	}
-	op->user = u;
-	if (st->cf.group_mode != CONF_GROUPS_SEARCH) {
-		store_op_finish(op, STORE_OK);
-		return;
-	}
-	store_entries_free(op->entries, op->nentries);
-	op->entries = NULL;
-	op->nentries = 0;
-	op->kind = KIND_GROUPS;
-	op->maxentries = STORE_GROUPS_MAX;
-	esc = store_escape(u->dn, strlen(u->dn));
-	filter = store_subst(st->cf.group_filter, esc);
-	attrs[0] = st->cf.group_name_attr;
-	attrs[1] = NULL;
-	rc = store_search_send(op, st->cf.group_base != NULL ?
-	    st->cf.group_base : st->cf.base_dn, LDAP_SCOPE_SUBTREE, filter, attrs,
-	    STORE_GROUPS_MAX + 1);
-	free(filter);
-	free(esc);
-	if (rc != LDAP_SUCCESS)
-		store_op_start(op, 0, rc);
-}
-
-/*
  * Calls the operation's callback with its result and frees it.  The op is
  * out of the table first, so a callback that cancels it, or submits more,
  * finds a consistent table.
  */
-static void
+void
 store_op_finish(struct store_op *op, enum store_err err)
 {
 	struct store	*st = op->st;
@@ -1207,8 +824,16 @@ store_op_free(struct store_op *op)
 	free(op);
 }
 
+/* The prefix of the log lines about op's data: "uri: kind op id". */
+void
+store_op_who(const struct store_op *op, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s: %s op %llu", store_uri(op->st),
+	    store_kind_names[op->kind], (unsigned long long)op->id);
+}
+
 /* Sends a search for op; returns the LDAP result code of the send. */
-static int
+int
 store_search_send(struct store_op *op, const char *base, int scope,
     const char *filter, char **attrs, int sizelimit)
 {
@@ -1220,204 +845,6 @@ store_search_send(struct store_op *op, const char *base, int scope,
 	if (rc == LDAP_SUCCESS)
 		op->msgid = msgid;
 	return rc;
-}
-
-/* The common start of the three user lookups; filter NULL: a bad argument. */
-static uint64_t
-store_user_lookup(struct store *st, const char *filter, store_user_cb cb,
-    void *arg)
-{
-	struct store_op	*op;
-	const char	*base;
-	char		*attrs[12];
-	size_t		 n = 0;
-
-	if ((op = store_op_new(st, KIND_USER, arg)) == NULL)
-		return 0;
-	op->user_cb = cb;
-	op->maxentries = 2;
-	base = st->cf.user_base != NULL ? st->cf.user_base : st->cf.base_dn;
-	if (filter == NULL || base == NULL || st->cf.user_name_attr == NULL)
-		return store_op_start(op, -1, LDAP_PARAM_ERROR);
-	if (st->state != STORE_UP)
-		return store_op_start(op, -1, LDAP_SERVER_DOWN);
-	attrs[n++] = st->cf.user_name_attr;
-	if (st->cf.display_name_attr != NULL)
-		attrs[n++] = st->cf.display_name_attr;
-	attrs[n++] = (char *)"objectClass";
-	attrs[n++] = (char *)"latchkeyUserHandle";
-	attrs[n++] = (char *)"latchkeyPasskey";
-	attrs[n++] = (char *)"latchkeyPasskeyId";
-	attrs[n++] = (char *)"latchkeyTap";
-	attrs[n++] = (char *)"latchkeyCampaign";
-	if (st->cf.group_mode == CONF_GROUPS_MEMBEROF)
-		attrs[n++] = (char *)"memberOf";
-	attrs[n] = NULL;
-	/* A size limit of 2 is enough to tell one match from several. */
-	return store_op_start(op, 0, store_search_send(op, base,
-	    LDAP_SCOPE_SUBTREE, filter, attrs, 2));
-}
-
-/*
- * Copies an entry out of its message, refusing (with a log line) what no
- * sane directory sends: too many attributes or values, or huge values.
- */
-static int
-store_entry_read(struct store_op *op, LDAPMessage *msg, struct store_entry *e)
-{
-	struct store	*st = op->st;
-	BerElement	*ber = NULL;
-	struct berval	**vals;
-	struct store_attr *a;
-	const char	*why = NULL;
-	char		*dn, *name;
-	size_t		 n, i;
-
-	memset(e, 0, sizeof(*e));
-	if ((dn = ldap_get_dn(st->ld, msg)) == NULL)
-		return -1;
-	e->dn = xstrdup(dn);
-	ldap_memfree(dn);
-	for (name = ldap_first_attribute(st->ld, msg, &ber); name != NULL &&
-	    why == NULL; name = ldap_next_attribute(st->ld, msg, ber)) {
-		vals = ldap_get_values_len(st->ld, msg, name);
-		for (n = 0; vals != NULL && vals[n] != NULL; n++)
-			if (vals[n]->bv_len > STORE_VALUE_MAX)
-				why = "a value too long";
-		if (n > store_attr_max(name))
-			why = "too many values";
-		if (e->nattrs == STORE_ATTRS_MAX)
-			why = "too many attributes";
-		if (why == NULL) {
-			e->attrs = xreallocarray(e->attrs, e->nattrs + 1,
-			    sizeof(*e->attrs));
-			a = &e->attrs[e->nattrs++];
-			a->name = xstrdup(name);
-			a->vals = xcalloc(n + 1, sizeof(*a->vals));
-			for (i = 0; i < n; i++) {
-				a->vals[i].data = xmalloc(vals[i]->bv_len + 1);
-				memcpy(a->vals[i].data, vals[i]->bv_val,
-				    vals[i]->bv_len);
-				a->vals[i].data[vals[i]->bv_len] = '\0';
-				a->vals[i].len = vals[i]->bv_len;
-			}
-			a->nvals = n;
-		} else
-			log_warnx("%s: %s op %llu: entry \"%s\" refused: %s in %s",
-			    store_uri(st), store_kind_names[op->kind],
-			    (unsigned long long)op->id, e->dn, why, name);
-		ldap_value_free_len(vals);
-		ldap_memfree(name);
-	}
-	if (name != NULL)
-		ldap_memfree(name);
-	if (ber != NULL)
-		ber_free(ber, 0);
-	if (why != NULL) {
-		store_entry_clear(e);
-		return -1;
-	}
-	return 0;
-}
-
-/* How many values an attribute may have (groups and passkeys per issue 2). */
-static size_t
-store_attr_max(const char *name)
-{
-	if (strcasecmp(name, "memberOf") == 0)
-		return STORE_GROUPS_MAX;
-	if (strcasecmp(name, "latchkeyPasskey") == 0 ||
-	    strcasecmp(name, "latchkeyPasskeyId") == 0)
-		return STORE_PASSKEYS_MAX;
-	return STORE_VALUES_MAX;
-}
-
-/* Makes a store_user out of a user entry; NULL (logged) if it has no name. */
-static struct store_user *
-store_user_build(struct store_op *op, const struct store_entry *e)
-{
-	const struct store_cf *cf = &op->st->cf;
-	struct store_user *u;
-	const struct store_attr *a;
-	char		*g;
-	size_t		 i, j;
-
-	u = xcalloc(1, sizeof(*u));
-	u->dn = xstrdup(e->dn);
-	for (i = 0; i < e->nattrs; i++) {
-		a = &e->attrs[i];
-		if (a->nvals == 0)
-			continue;
-		if (strcasecmp(a->name, cf->user_name_attr) == 0)
-			u->name = xstrdup(a->vals[0].data);
-		else if (cf->display_name_attr != NULL &&
-		    strcasecmp(a->name, cf->display_name_attr) == 0)
-			u->display_name = xstrdup(a->vals[0].data);
-		else if (strcasecmp(a->name, "objectClass") == 0) {
-			for (j = 0; j < a->nvals; j++)
-				if (strcasecmp(a->vals[j].data, "latchkeyUser") == 0)
-					u->latchkey = 1;
-		} else if (strcasecmp(a->name, "latchkeyUserHandle") == 0)
-			store_val_copy(&u->handle, &a->vals[0]);
-		else if (strcasecmp(a->name, "latchkeyPasskey") == 0) {
-			u->passkeys = xcalloc(a->nvals, sizeof(*u->passkeys));
-			for (j = 0; j < a->nvals; j++)
-				store_val_copy(&u->passkeys[j], &a->vals[j]);
-			u->npasskeys = a->nvals;
-		} else if (strcasecmp(a->name, "latchkeyPasskeyId") == 0) {
-			u->passkey_ids = xcalloc(a->nvals, sizeof(*u->passkey_ids));
-			for (j = 0; j < a->nvals; j++)
-				store_val_copy(&u->passkey_ids[j], &a->vals[j]);
-			u->npasskey_ids = a->nvals;
-		} else if (strcasecmp(a->name, "latchkeyTap") == 0)
-			u->tap = xstrdup(a->vals[0].data);
-		else if (strcasecmp(a->name, "latchkeyCampaign") == 0)
-			u->campaign = xstrdup(a->vals[0].data);
-		else if (strcasecmp(a->name, "memberOf") == 0 &&
-		    cf->group_mode == CONF_GROUPS_MEMBEROF) {
-			u->groups = xcalloc(a->nvals, sizeof(*u->groups));
-			for (j = 0; j < a->nvals; j++)
-				if (store_group_from_dn(a->vals[j].data,
-				    cf->group_name_attr, &g) == 0)
-					u->groups[u->ngroups++] = g;
-		}
-	}
-	if (u->name == NULL) {
-		log_warnx("%s: %s op %llu: entry \"%s\" has no %s",
-		    store_uri(op->st), store_kind_names[op->kind],
-		    (unsigned long long)op->id, e->dn, cf->user_name_attr);
-		store_user_free(u);
-		return NULL;
-	}
-	return u;
-}
-
-/*
- * A group name from a memberOf value: the value of the DN's first RDN when
- * its type is the group name attribute ("cn=staff,ou=groups,..." -> staff).
- */
-static int
-store_group_from_dn(const char *val, const char *attr, char **name)
-{
-	LDAPDN		 dn = NULL;
-	LDAPAVA		*ava;
-	int		 ret = -1;
-
-	if (ldap_str2dn(val, &dn, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS ||
-	    dn == NULL || dn[0] == NULL || dn[0][0] == NULL)
-		goto done;
-	ava = dn[0][0];
-	if (ava->la_attr.bv_len != strlen(attr) ||
-	    strncasecmp(ava->la_attr.bv_val, attr, ava->la_attr.bv_len) != 0 ||
-	    (ava->la_flags & LDAP_AVA_BINARY) ||
-	    memchr(ava->la_value.bv_val, '\0', ava->la_value.bv_len) != NULL)
-		goto done;
-	*name = xstrndup(ava->la_value.bv_val, ava->la_value.bv_len);
-	ret = 0;
- done:
-	if (dn != NULL)
-		ldap_dnfree(dn);
-	return ret;
 }
 
 /* RFC 4511 appendix A result codes, as the callers see them. */
@@ -1445,142 +872,6 @@ store_map_err(int rc)
 	default:
 		return STORE_INVALID;	/* schema, syntax, access, limits */
 	}
-}
-
-/* Builds libldap's LDAPMod array (binary values); NULL on a bad change. */
-static LDAPMod **
-store_mods_build(const struct store_mod *mods, size_t n, int add)
-{
-	static const int ops[] = {
-		[STORE_MOD_ADD] = LDAP_MOD_ADD,
-		[STORE_MOD_DELETE] = LDAP_MOD_DELETE,
-		[STORE_MOD_REPLACE] = LDAP_MOD_REPLACE,
-	};
-	LDAPMod		**lm, *m;
-	struct berval	*bv;
-	size_t		 i, j;
-
-	for (i = 0; i < n; i++)
-		if (mods[i].attr == NULL || (unsigned int)mods[i].op > 2 ||
-		    (add && (mods[i].op != STORE_MOD_ADD || mods[i].nvals == 0)) ||
-		    mods[i].nvals > STORE_VALUES_MAX ||
-		    (mods[i].nvals > 0 && mods[i].vals == NULL))
-			return NULL;
-	lm = xcalloc(n + 1, sizeof(*lm));
-	for (i = 0; i < n; i++) {
-		m = lm[i] = xcalloc(1, sizeof(*m));
-		m->mod_op = ops[mods[i].op] | LDAP_MOD_BVALUES;
-		m->mod_type = (char *)(uintptr_t)mods[i].attr;
-		if (mods[i].nvals == 0)
-			continue;
-		m->mod_bvalues = xcalloc(mods[i].nvals + 1, sizeof(struct berval *));
-		bv = xcalloc(mods[i].nvals, sizeof(*bv));
-		for (j = 0; j < mods[i].nvals; j++) {
-			bv[j].bv_val = mods[i].vals[j].data;
-			bv[j].bv_len = mods[i].vals[j].len;
-			m->mod_bvalues[j] = &bv[j];
-		}
-	}
-	return lm;
-}
-
-static void
-store_mods_free(LDAPMod **lm)
-{
-	size_t	 i;
-
-	for (i = 0; lm[i] != NULL; i++) {
-		if (lm[i]->mod_bvalues != NULL)
-			free(lm[i]->mod_bvalues[0]);
-		free(lm[i]->mod_bvalues);
-		free(lm[i]);
-	}
-	free(lm);
-}
-
-/* Replaces every "%s" of a configured filter (never a printf format) by val. */
-static char *
-store_subst(const char *tmpl, const char *val)
-{
-	const char	*p;
-	char		*out, *o;
-	size_t		 n = 0;
-
-	if (tmpl == NULL)
-		return NULL;
-	for (p = tmpl; (p = strstr(p, "%s")) != NULL; p += 2)
-		n++;
-	o = out = xmalloc(strlen(tmpl) + n * strlen(val) + 1);
-	for (p = tmpl; *p != '\0'; ) {
-		if (p[0] == '%' && p[1] == 's') {
-			memcpy(o, val, strlen(val));
-			o += strlen(val);
-			p += 2;
-		} else
-			*o++ = *p++;
-	}
-	*o = '\0';
-	return out;
-}
-
-static void
-store_entry_clear(struct store_entry *e)
-{
-	size_t	 j, k;
-
-	for (j = 0; j < e->nattrs; j++) {
-		for (k = 0; k < e->attrs[j].nvals; k++)
-			free(e->attrs[j].vals[k].data);
-		free(e->attrs[j].vals);
-		free(e->attrs[j].name);
-	}
-	free(e->attrs);
-	free(e->dn);
-	memset(e, 0, sizeof(*e));
-}
-
-static void
-store_entries_free(struct store_entry *e, size_t n)
-{
-	size_t	 i;
-
-	for (i = 0; e != NULL && i < n; i++)
-		store_entry_clear(&e[i]);
-	free(e);
-}
-
-static void
-store_user_free(struct store_user *u)
-{
-	size_t	 i;
-
-	if (u == NULL)
-		return;
-	free(u->dn);
-	free(u->name);
-	free(u->display_name);
-	free(u->handle.data);
-	for (i = 0; i < u->npasskeys; i++)
-		free(u->passkeys[i].data);
-	free(u->passkeys);
-	for (i = 0; i < u->npasskey_ids; i++)
-		free(u->passkey_ids[i].data);
-	free(u->passkey_ids);
-	free(u->tap);
-	free(u->campaign);
-	for (i = 0; i < u->ngroups; i++)
-		free(u->groups[i]);
-	free(u->groups);
-	free(u);
-}
-
-static void
-store_val_copy(struct store_val *dst, const struct store_val *src)
-{
-	dst->data = xmalloc(src->len + 1);
-	memcpy(dst->data, src->data, src->len);
-	dst->data[src->len] = '\0';
-	dst->len = src->len;
 }
 
 static struct timeval
