@@ -118,6 +118,8 @@ check "a dead first URI fails over to the next: readyz 200" wait_for "$URL_failo
 check "without StartTLS slapd refuses the simple bind: readyz 503" wait_for "$URL_cleartext/readyz" 503 10
 check "a server certificate from another CA is refused: readyz 503" wait_for "$URL_wrongca/readyz" 503 10
 check "a wrong bind password: readyz 503" wait_for "$URL_wrongpw/readyz" 503 10
+curl -s "$URL_wrongca/readyz" >"$T/wrongca.json"
+check "the 503 for a refused certificate points at tls-ca-file" grep -q 'tls-ca-file' "$T/wrongca.json"
 curl -s "$URL_wrongpw/readyz" >"$T/wrongpw.json"
 check "the 503 for a wrong password says so" grep -qi 'credentials' "$T/wrongpw.json"
 
