@@ -1,0 +1,2 @@
+/* aaguid.c: being written. */
+#include "config.h"

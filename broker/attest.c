@@ -1,0 +1,2 @@
+/* attest.c: being written. */
+#include "config.h"

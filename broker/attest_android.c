@@ -1,0 +1,2 @@
+/* attest_android.c: being written. */
+#include "config.h"

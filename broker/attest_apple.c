@@ -1,0 +1,2 @@
+/* attest_apple.c: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* attest_tpm.c: being written. */
+#include "config.h"

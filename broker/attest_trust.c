@@ -1,0 +1,2 @@
+/* attest_trust.c: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* attest_x509.c: being written. */
+#include "config.h"

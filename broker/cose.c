@@ -1,0 +1,2 @@
+/* cose.c: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* mds.c: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* passkey.c: being written. */
+#include "config.h"

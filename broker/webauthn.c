@@ -1,0 +1,2 @@
+/* webauthn.c: being written. */
+#include "config.h"

@@ -1,0 +1,2 @@
+/* webauthn_authdata.c: being written. */
+#include "config.h"
