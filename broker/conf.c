@@ -75,6 +75,7 @@ static int	conf_h_bind_password(struct conf_ctx *, const struct conf_directive *
 static int	conf_h_group_membership(struct conf_ctx *, const struct conf_directive *, int, char **);
 static int	conf_h_radius_listen(struct conf_ctx *, const struct conf_directive *, int, char **);
 static int	conf_h_radius_client(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_attestation_root(struct conf_ctx *, const struct conf_directive *, int, char **);
 
 #define F(field)	offsetof(struct conf, field)
 
@@ -159,6 +160,12 @@ static const struct conf_directive conf_directives[] = {
 	  .handler = conf_h_radius_listen },
 	{ .name = "radius-client", .min_args = 3, .max_args = 6,
 	  .handler = conf_h_radius_client, .repeatable = 1 },
+
+	/* attestation trust */
+	{ .name = "attestation-root", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_attestation_root, .repeatable = 1 },
+	{ .name = "mds-root", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_path, .off = F(mds_root) },
 };
 
 #undef F
@@ -246,6 +253,9 @@ conf_free(struct conf *conf)
 		free(conf->radius_clients[i].secret_file);
 	}
 	free(conf->radius_clients);
+	for (i = 0; i < conf->nattestation_roots; i++)
+		free(conf->attestation_roots[i]);
+	free(conf->attestation_roots);
 	free(conf);
 }
 
@@ -859,6 +869,34 @@ conf_h_radius_client(struct conf_ctx *ctx, const struct conf_directive *d,
 	conf->radius_clients = xreallocarray(conf->radius_clients,
 	    conf->nradius_clients + 1, sizeof(*conf->radius_clients));
 	conf->radius_clients[conf->nradius_clients++] = c;
+	return 0;
+}
+
+/*
+ * attestation-root PATH: a PEM file of attestation roots to trust (WebAuthn
+ * §7.1 step 23: trust anchors the relying party chooses).  Read at start.
+ */
+static int
+conf_h_attestation_root(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	struct conf	*conf = ctx->conf;
+	char		*path;
+	size_t		 i;
+
+	(void)argc;
+	if (*argv[1] == '\0')
+		return conf_error(ctx, ctx->line, "%s: empty path", d->name);
+	path = conf_resolve(ctx, argv[1]);
+	for (i = 0; i < conf->nattestation_roots; i++)
+		if (strcmp(conf->attestation_roots[i], path) == 0) {
+			free(path);
+			return conf_error(ctx, ctx->line, "%s: %s is listed "
+			    "twice", d->name, argv[1]);
+		}
+	conf->attestation_roots = xreallocarray(conf->attestation_roots,
+	    conf->nattestation_roots + 1, sizeof(*conf->attestation_roots));
+	conf->attestation_roots[conf->nattestation_roots++] = path;
 	return 0;
 }
 

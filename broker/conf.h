@@ -79,6 +79,11 @@ struct conf {
 	char			*radius_listen;	/* ADDR:PORT, NULL: no RADIUS */
 	struct conf_radius_client *radius_clients;
 	size_t			 nradius_clients;
+
+	/* attestation trust */
+	char		       **attestation_roots;	/* PEM files of trusted attestation roots */
+	size_t			 nattestation_roots;
+	char			*mds_root;	/* PEM root of FIDO metadata BLOBs; default: installed FIDO root */
 };
 
 /*

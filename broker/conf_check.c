@@ -51,6 +51,8 @@ conf_validate(struct conf_ctx *ctx)
 		xasprintf(&conf->audit_file, "%s/audit.log", conf->state_dir);
 	if (conf->slapd_path == NULL)
 		conf->slapd_path = xstrdup(SLAPD_PATH);
+	if (conf->mds_root == NULL)
+		conf->mds_root = xstrdup(LATCHKEY_DATADIR "/fido-mds-root.pem");
 	if (conf_validate_web(ctx) == -1 || conf_validate_directory(ctx) == -1)
 		return -1;
 	if (conf->nradius_clients > 0 && conf->radius_listen == NULL)

@@ -40,6 +40,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  .need_conf = 1, .need_store = 1, .fn = ctl_group_add },
 	{ .words = { "directory", "status" }, .usage = "directory status",
 	  .need_conf = 1, .fn = ctl_directory_status },
+	{ .words = { "mds", "import" }, .usage = "mds import FILE [--root PEM]",
+	  .need_conf = 1, .fn = ctl_mds_import },
+	{ .words = { "mds", "show" }, .usage = "mds show", .need_conf = 1, .fn = ctl_mds_show },
 };
 
 static void
