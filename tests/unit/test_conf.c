@@ -689,6 +689,38 @@ test_man_page_examples(void **state)
 	assert_int_equal(n, 3);	/* embedded, Active Directory, OpenLDAP */
 }
 
+/* attestation-root (repeatable, resolved like every path) and mds-root. */
+static void
+test_attestation_trust(void **state)
+{
+	struct conf	*c;
+
+	(void)state;
+	c = ok(NAME, "state-dir /s\n");
+	assert_int_equal(c->nattestation_roots, 0);
+	assert_string_equal(c->mds_root, LATCHKEY_DATADIR "/fido-mds-root.pem");
+	conf_free(c);
+	c = ok("/etc/latchkey/latchkey.conf", "state-dir /s\n"
+	    "attestation-root roots/yubico.pem\n"
+	    "attestation-root /usr/share/latchkey/apple.pem\n"
+	    "mds-root private-mds.pem\n");
+	assert_int_equal(c->nattestation_roots, 2);
+	assert_string_equal(c->attestation_roots[0],
+	    "/etc/latchkey/roots/yubico.pem");
+	assert_string_equal(c->attestation_roots[1],
+	    "/usr/share/latchkey/apple.pem");
+	assert_string_equal(c->mds_root, "/etc/latchkey/private-mds.pem");
+	conf_free(c);
+	refused("state-dir /s\nattestation-root a.pem\nattestation-root a.pem\n",
+	    NAME ":3: attestation-root: a.pem is listed twice");
+	refused("state-dir /s\nattestation-root \"\"\n",
+	    NAME ":2: attestation-root: empty path");
+	refused("state-dir /s\nmds-root a.pem\nmds-root b.pem\n",
+	    NAME ":3: mds-root: given twice (first on line 2)");
+	refused("state-dir /s\nmds-root\n",
+	    NAME ":2: mds-root: expects 1 argument, got 0");
+}
+
 static void
 test_free_null(void **state)
 {
@@ -745,6 +777,7 @@ main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_man_page_examples),
+		cmocka_unit_test(test_attestation_trust),
 		cmocka_unit_test(test_free_null),
 	};
 
