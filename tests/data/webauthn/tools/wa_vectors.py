@@ -141,8 +141,9 @@ def credential_record(reg_att):
         "uv": bool(flags & 0x04), "be": bool(flags & 0x08), "bs": bool(flags & 0x10),
         "type": "synced" if flags & 0x08 else "device-bound",
         "aaguid": aaguid_str(aaguid), "fmt": "none",
-        "attestation": {"trust": "none"}, "transports": [], "created": 0,
-        "lastUsed": 0,
+        "attestation": {"trust": "none"}, "transports": [],
+        "created": "2024-01-01T00:00:00Z",
+        "lastUsed": None, "label": None,
     }
 
 
@@ -193,7 +194,7 @@ def w3c_expectations(name, flags):
     elif name == "packed-es512":
         # ES512 is not among the algorithms latchkey offers (-7, -35, -257, -8).
         reg = [("", attested, {"error": "alg_not_allowed"})]
-        auth = [("", {}, {"error": "key_unsupported"})]
+        auth = [("", {}, {"error": "alg_not_allowed"})]
     elif name == "packed-rs256":
         # A ~3.5 kbit modulus: libfido2 verifies RS256 with 2048-bit keys only.
         reg = [("", attested, {"error": "key_unsupported"})]
