@@ -46,6 +46,8 @@ int	 ctl_user_add(struct ctl *, int, char **);
 int	 ctl_user_show(struct ctl *, int, char **);
 int	 ctl_group_add(struct ctl *, int, char **);
 int	 ctl_directory_status(struct ctl *, int, char **);
+int	 ctl_webauthn_verify_registration(struct ctl *, int, char **);
+int	 ctl_webauthn_verify_assertion(struct ctl *, int, char **);
 int	 ctl_mds_import(struct ctl *, int, char **);
 int	 ctl_mds_show(struct ctl *, int, char **);
 
