@@ -20,9 +20,11 @@
 
 #include <event2/event.h>
 
+#include "attest.h"
 #include "conf.h"
 #include "http.h"
 #include "log.h"
+#include "mds.h"
 #include "slapd.h"
 #include "status.h"
 #include "store.h"
@@ -36,12 +38,14 @@ struct daemon {
 	struct http		*http;
 	struct store		*store;
 	struct slapd		*slapd;
+	struct attest_trust	*trust;		/* attestation roots and FIDO metadata */
 	struct event		*ev_hup, *ev_term, *ev_int;
 };
 
 static void	usage(void) __attribute__((noreturn));
 static int	main_drop_privileges(const struct conf *);
 static int	main_write_pidfile(const char *);
+static struct attest_trust *main_load_trust(const struct conf *, char *, size_t);
 static void	main_reload(struct daemon *);
 static void	main_on_hup(evutil_socket_t, short, void *);
 static void	main_on_term(evutil_socket_t, short, void *);
@@ -122,6 +126,8 @@ main(int argc, char *argv[])
 	}
 	if ((d.http = http_new(d.base, d.conf, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	if ((d.trust = main_load_trust(d.conf, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
 	if (d.conf->pid_file != NULL && main_write_pidfile(d.conf->pid_file) == -1)
 		fatal("%s", d.conf->pid_file);
 	if (main_drop_privileges(d.conf) == -1)
@@ -158,6 +164,7 @@ main(int argc, char *argv[])
 	slapd_free(d.slapd);
 	if (d.conf->pid_file != NULL)
 		unlink(d.conf->pid_file);
+	attest_trust_free(d.trust);
 	conf_free(d.conf);
 	event_base_free(d.base);
 	return 0;
@@ -195,6 +202,33 @@ main_drop_privileges(const struct conf *conf)
 	return 0;
 }
 
+/*
+ * The attestation trust anchors: every attestation-root PEM file, then the
+ * FIDO metadata imported with `latchkeyctl mds import`.  Read as root at
+ * start, so the files may be readable by root alone.
+ */
+static struct attest_trust *
+main_load_trust(const struct conf *conf, char *err, size_t errlen)
+{
+	struct attest_trust	*trust = attest_trust_new();
+	char			 why[256];
+	size_t			 i;
+
+	for (i = 0; i < conf->nattestation_roots; i++)
+		if (attest_trust_add_pem(trust, conf->attestation_roots[i], why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "attestation-root %s: %s", conf->attestation_roots[i], why);
+			goto fail;
+		}
+	if (mds_load(conf, trust, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "FIDO metadata: %s", why);
+		goto fail;
+	}
+	return trust;
+fail:
+	attest_trust_free(trust);
+	return NULL;
+}
+
 static int
 main_write_pidfile(const char *path)
 {
@@ -214,6 +248,7 @@ main_write_pidfile(const char *path)
 static void
 main_reload(struct daemon *d)
 {
+	struct attest_trust *trust;
 	struct conf	*nc;
 	char		 err[CONF_ERR_MAX];
 
@@ -228,6 +263,13 @@ main_reload(struct daemon *d)
 		conf_free(nc);
 		return;
 	}
+	if ((trust = main_load_trust(nc, err, sizeof(err))) == NULL) {
+		log_warnx("reload refused, keeping the running configuration: %s", err);
+		conf_free(nc);
+		return;
+	}
+	attest_trust_free(d->trust);
+	d->trust = trust;
 	store_reconf(d->store, nc);
 	log_setlevel((enum log_level)nc->log_level);
 	/* http, store and slapd keep copies of what they need, never the struct. */
