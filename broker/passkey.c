@@ -291,7 +291,7 @@ passkey_decode_members(const json_t *o, struct passkey *pk, char *err, size_t er
 	    passkey_get_transports(o, pk, err, errlen) == -1 ||
 	    passkey_get_time(o, "created", &pk->created, err, errlen) == -1 ||
 	    passkey_get_time(o, "lastUsed", &pk->last_used, err, errlen) == -1 ||
-	    passkey_get_text(o, "label", PASSKEY_TEXT_MAX, 1, 1, &pk->label, err, errlen) == -1 ||
+	    passkey_get_text(o, "label", PASSKEY_TEXT_MAX, 0, 1, &pk->label, err, errlen) == -1 ||
 	    passkey_get_text(o, "profile", PASSKEY_TEXT_MAX, 0, 1, &pk->profile, err,
 	    errlen) == -1 ||
 	    passkey_get_authenticator(o, pk, err, errlen) == -1)
