@@ -281,16 +281,23 @@ reg_free(struct reg *r)
 	EVP_PKEY_free(r->cred);
 }
 
-/* Signs data with key (SHA-256; ECDSA DER or PKCS#1 v1.5). */
+/* Signs data with key and hash (ECDSA DER or PKCS#1 v1.5). */
 static size_t
-sign(EVP_PKEY *key, const unsigned char *data, size_t len, unsigned char *sig, size_t siglen)
+sign_md(EVP_PKEY *key, const EVP_MD *h, const unsigned char *data, size_t len,
+    unsigned char *sig, size_t siglen)
 {
 	EVP_MD_CTX	*md = EVP_MD_CTX_new();
 
-	assert_int_equal(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key), 1);
+	assert_int_equal(EVP_DigestSignInit(md, NULL, h, NULL, key), 1);
 	assert_int_equal(EVP_DigestSign(md, sig, &siglen, data, len), 1);
 	EVP_MD_CTX_free(md);
 	return siglen;
+}
+
+static size_t
+sign(EVP_PKEY *key, const unsigned char *data, size_t len, unsigned char *sig, size_t siglen)
+{
+	return sign_md(key, EVP_sha256(), data, len, sig, siglen);
 }
 
 /* Signs authData || cdh. */
@@ -656,9 +663,13 @@ put16(unsigned char *p, unsigned v)
 /* TPM breakages to apply while minting. */
 enum tpm_fault { TPM_OK, TPM_EXTRA, TPM_KEY, TPM_SUBJECT, TPM_VER, TPM_SIG, TPM_NAME };
 
-/* A tpm statement (alg RS256 or ES256 by the AIK's key type) for r. */
+/*
+ * A tpm statement for r: alg ES256 (ECC key, EC AIK), RS256 (RSA, RSA AIK)
+ * or, with rs1, RS1 in the exact shape libfido2 1.12 checks (32-byte
+ * policy, SHA-1 extraData, 34-byte names, clock safe).
+ */
 static void
-tpm_case(int rsa, enum tpm_fault fault, enum wa_err code)
+tpm_case(int rsa, int rs1, enum tpm_fault fault, enum wa_err code)
 {
 	struct attest_trust	*t = trust_ca();
 	struct reg		 r, other;
@@ -668,7 +679,7 @@ tpm_case(int rsa, enum tpm_fault fault, enum wa_err code)
 	EVP_PKEY		*aik = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
 	EVP_PKEY		*keysrc;
 	X509			*x;
-	unsigned char		 pub[600], ci[300], sig[300], h[32], buf[900], *st;
+	unsigned char		 pub[600], ci[400], sig[300], h[32], buf[900], *st;
 	unsigned char		 xy[32];
 	size_t			 pl = 0, cl = 0, siglen, len;
 	unsigned int		 hl;
@@ -684,7 +695,11 @@ tpm_case(int rsa, enum tpm_fault fault, enum wa_err code)
 	pl += put16(pub + pl, 0x000b);
 	memcpy(pub + pl, "\x00\x04\x00\x72", 4);
 	pl += 4;
-	pl += put16(pub + pl, 0);
+	pl += put16(pub + pl, rs1 ? 32 : 0);
+	if (rs1) {
+		memset(pub + pl, 0x9c, 32);
+		pl += 32;
+	}
 	pl += put16(pub + pl, 0x0010);
 	pl += put16(pub + pl, 0x0010);
 	if (rsa) {
@@ -709,16 +724,21 @@ tpm_case(int rsa, enum tpm_fault fault, enum wa_err code)
 	/* TPMS_ATTEST. */
 	memcpy(ci, "\xff\x54\x43\x47\x80\x17", 6);
 	cl = 6;
-	cl += put16(ci + cl, 0);
+	cl += put16(ci + cl, rs1 ? 34 : 0);		/* qualifiedSigner */
+	if (rs1) {
+		memset(ci + cl, 0x0b, 34);
+		cl += 34;
+	}
 	memcpy(buf, r.ad, r.adlen);
 	memcpy(buf + r.adlen, r.cdh, 32);
-	EVP_Digest(buf, r.adlen + 32, h, &hl, EVP_sha256(), NULL);
+	EVP_Digest(buf, r.adlen + 32, h, &hl, rs1 ? EVP_sha1() : EVP_sha256(), NULL);
 	if (fault == TPM_EXTRA)
 		h[0] ^= 1;
-	cl += put16(ci + cl, 32);
-	memcpy(ci + cl, h, 32);
-	cl += 32;
+	cl += put16(ci + cl, hl);
+	memcpy(ci + cl, h, hl);
+	cl += hl;
 	memset(ci + cl, 0x11, 17 + 8);
+	ci[cl + 16] = 1;				/* clockInfo.safe */
 	cl += 17 + 8;
 	EVP_Digest(pub, pl, h, &hl, EVP_sha256(), NULL);
 	if (fault == TPM_NAME)
@@ -727,10 +747,15 @@ tpm_case(int rsa, enum tpm_fault fault, enum wa_err code)
 	cl += put16(ci + cl, 0x000b);
 	memcpy(ci + cl, h, 32);
 	cl += 32;
-	cl += put16(ci + cl, 0);
+	cl += put16(ci + cl, rs1 ? 34 : 0);		/* qualifiedName */
+	if (rs1) {
+		memset(ci + cl, 0x0b, 34);
+		cl += 34;
+	}
 	/* TPM_SIG: a well-formed signature over something else. */
-	siglen = sign(aik, ci, fault == TPM_SIG ? cl - 1 : cl, sig, sizeof(sig));
-	st = stmt((struct kv[]){ { .k = "alg", .ival = rsa ? -257 : -7 }, { .k = "sig", .b = sig,
+	siglen = sign_md(aik, rs1 ? EVP_sha1() : EVP_sha256(), ci,
+	    fault == TPM_SIG ? cl - 1 : cl, sig, sizeof(sig));
+	st = stmt((struct kv[]){ { .k = "alg", .ival = rs1 ? -65535 : rsa ? -257 : -7 }, { .k = "sig", .b = sig,
 	    .blen = siglen }, { .k = "ver", .s = fault == TPM_VER ? "1.2" : "2.0" },
 	    { .k = "x5c", .certs = &x, .ncerts = 1 }, { .k = "pubArea", .b = pub, .blen = pl },
 	    { .k = "certInfo", .b = ci, .blen = cl } }, 6, &len);
@@ -753,16 +778,24 @@ static void
 test_tpm(void **state)
 {
 	(void)state;
-	tpm_case(0, TPM_OK, WA_OK);
-	tpm_case(1, TPM_OK, WA_OK);
-	tpm_case(0, TPM_EXTRA, WA_ATTESTATION_INVALID);
-	tpm_case(1, TPM_KEY, WA_ATTESTATION_INVALID);
-	tpm_case(0, TPM_KEY, WA_ATTESTATION_INVALID);
-	tpm_case(0, TPM_SUBJECT, WA_ATTESTATION_INVALID);
-	tpm_case(0, TPM_VER, WA_ATTESTATION_INVALID);
-	tpm_case(0, TPM_NAME, WA_ATTESTATION_INVALID);
-	tpm_case(0, TPM_SIG, WA_BAD_SIGNATURE);
-	tpm_case(1, TPM_SIG, WA_BAD_SIGNATURE);
+	/* ES256 and RS256 statements: OpenSSL. */
+	tpm_case(0, 0, TPM_OK, WA_OK);
+	tpm_case(1, 0, TPM_OK, WA_OK);
+	tpm_case(0, 0, TPM_EXTRA, WA_ATTESTATION_INVALID);
+	tpm_case(1, 0, TPM_KEY, WA_ATTESTATION_INVALID);
+	tpm_case(0, 0, TPM_KEY, WA_ATTESTATION_INVALID);
+	tpm_case(0, 0, TPM_SUBJECT, WA_ATTESTATION_INVALID);
+	tpm_case(0, 0, TPM_VER, WA_ATTESTATION_INVALID);
+	tpm_case(0, 0, TPM_NAME, WA_ATTESTATION_INVALID);
+	tpm_case(0, 0, TPM_SIG, WA_BAD_SIGNATURE);
+	tpm_case(1, 0, TPM_SIG, WA_BAD_SIGNATURE);
+	/* RS1 statements: libfido2, with the AIK profile and ver checked here. */
+	tpm_case(1, 1, TPM_OK, WA_OK);
+	tpm_case(1, 1, TPM_EXTRA, WA_ATTESTATION_INVALID);
+	tpm_case(1, 1, TPM_KEY, WA_ATTESTATION_INVALID);
+	tpm_case(1, 1, TPM_SUBJECT, WA_ATTESTATION_INVALID);
+	tpm_case(1, 1, TPM_VER, WA_ATTESTATION_INVALID);
+	tpm_case(1, 1, TPM_SIG, WA_BAD_SIGNATURE);
 }
 
 /* An apple statement: the nonce extension over r, the credential key in the cert. */
