@@ -82,8 +82,11 @@ attest_verify(const struct attest_trust *trust, const struct attest_input *in,
 		    "attestation format \"%.40s\" is not supported", in->fmt);
 	if (f->verify == NULL)
 		return wa_fail(err, WA_FORMAT_UNSUPPORTED, "%s", f->refusal);
-	if (in->authdata == NULL || in->cdh == NULL || in->aaguid == NULL)
+	if (in->authdata == NULL || in->cdh == NULL || in->aaguid == NULL || in->rp_id == NULL)
 		return wa_fail(err, WA_INTERNAL, "attestation input incomplete");
+	if (in->authdata_len == 0 || in->authdata_len > ATTEST_STMT_MAX)
+		return wa_fail(err, WA_AUTHDATA_MALFORMED,
+		    "the authenticator data is empty or longer than %d bytes", ATTEST_STMT_MAX);
 
 	if (attest_stmt_parse(in, &ctx.st, err) == -1)
 		goto done;
@@ -537,6 +540,12 @@ attest_sig_verify(EVP_PKEY *pk, int alg, const unsigned char *data, size_t len,
 	if (attest_alg_md(alg, &md, &keytype) == -1)
 		return wa_fail(err, WA_ATTESTATION_INVALID,
 		    "the %s uses algorithm %d, which is not accepted", what, alg);
+	/* A certificate whose key OpenSSL cannot read has no key (X509_get0_pubkey). */
+	if (pk == NULL) {
+		ERR_clear_error();
+		return wa_fail(err, WA_ATTESTATION_INVALID,
+		    "the %s signer's certificate key cannot be read", what);
+	}
 	if (!EVP_PKEY_is_a(pk, keytype))
 		return wa_fail(err, WA_ATTESTATION_INVALID,
 		    "the %s algorithm %d does not fit the signer's %s key", what, alg,

@@ -385,6 +385,41 @@ trust_ca(void)
 	return t;
 }
 
+/*
+ * When set, the format cases flip every byte of their statement in turn
+ * instead of verifying it once: each copy must be refused with a code and
+ * a sentence, or accepted, and never read out of bounds (the ASan build).
+ */
+static int	 mutating;
+
+static int
+verify_or_mutate(const struct attest_trust *t, const char *fmt, unsigned char *st,
+    size_t stlen, const struct reg *r, struct attest_result *res, struct wa_error *err)
+{
+	unsigned char	*copy;
+	size_t		 i;
+	int		 refused = 0;
+
+	if (!mutating)
+		return verify(t, fmt, st, stlen, r, NOW, res, err);
+	for (i = 0; i < stlen; i++) {
+		copy = malloc(stlen);
+		memcpy(copy, st, stlen);
+		copy[i] ^= (unsigned char)(1 << (i % 8));
+		if (verify(t, fmt, copy, stlen, r, NOW, res, err) == -1) {
+			assert_int_not_equal(err->code, WA_OK);
+			assert_true(strlen(err->message) > 0);
+			refused++;
+		} else
+			assert_true(res->trust <= PASSKEY_TRUST_TRUSTED);
+		attest_result_clear(res);
+	}
+	/* Most flips land in signed or checked bytes. */
+	assert_true(refused > (int)stlen / 2);
+	free(st);
+	return -2;
+}
+
 /* A packed full statement by a leaf made with o; expects code (WA_OK: success) and trust. */
 static void
 packed_case(const struct certopt *o, const struct attest_trust *t, time_t now,
@@ -683,6 +718,7 @@ tpm_case(int rsa, int rs1, enum tpm_fault fault, enum wa_err code)
 	unsigned char		 xy[32];
 	size_t			 pl = 0, cl = 0, siglen, len;
 	unsigned int		 hl;
+	int			 rv;
 
 	reg_init(&r, rsa);
 	reg_init(&other, rsa);
@@ -759,7 +795,9 @@ tpm_case(int rsa, int rs1, enum tpm_fault fault, enum wa_err code)
 	    .blen = siglen }, { .k = "ver", .s = fault == TPM_VER ? "1.2" : "2.0" },
 	    { .k = "x5c", .certs = &x, .ncerts = 1 }, { .k = "pubArea", .b = pub, .blen = pl },
 	    { .k = "certInfo", .b = ci, .blen = cl } }, 6, &len);
-	if (verify(t, "tpm", st, len, &r, NOW, &res, &err) == 0) {
+	if ((rv = verify_or_mutate(t, "tpm", st, len, &r, &res, &err)) == -2)
+		;
+	else if (rv == 0) {
 		assert_int_equal(code, WA_OK);
 		assert_int_equal(res.trust, PASSKEY_TRUST_TRUSTED);
 	} else {
@@ -812,6 +850,7 @@ apple_case(int wrong_nonce, int wrong_key, enum wa_err code)
 	unsigned char		 ext[38] = { 0x30, 0x24, 0xa1, 0x22, 0x04, 0x20 }, buf[900], *st;
 	size_t			 len;
 	unsigned int		 hl;
+	int			 rv;
 
 	reg_init(&r, 0);
 	memcpy(buf, r.ad, r.adlen);
@@ -825,7 +864,9 @@ apple_case(int wrong_nonce, int wrong_key, enum wa_err code)
 	k = wrong_key ? EVP_EC_gen("P-256") : r.cred;
 	x = leaf(k, &o);
 	st = stmt((struct kv[]){ { .k = "x5c", .certs = &x, .ncerts = 1 } }, 1, &len);
-	if (verify(t, "apple", st, len, &r, NOW, &res, &err) == 0) {
+	if ((rv = verify_or_mutate(t, "apple", st, len, &r, &res, &err)) == -2)
+		;
+	else if (rv == 0) {
 		assert_int_equal(code, WA_OK);
 		assert_int_equal(res.trust, PASSKEY_TRUST_TRUSTED);
 	} else
@@ -904,6 +945,7 @@ android_case(enum android_fault fault, enum wa_err code)
 	X509			*x;
 	unsigned char		 kd[256], ext[256], sw[64], tee[64], sig[128], *st;
 	size_t			 kl = 0, el = 0, swl, teel, siglen, len;
+	int			 rv;
 
 	reg_init(&r, 0);
 	memcpy(kd, "\x02\x01\x03\x0a\x01\x01\x02\x01\x04\x0a\x01\x01", 12);
@@ -929,7 +971,9 @@ android_case(enum android_fault fault, enum wa_err code)
 		r.cdh[31] ^= 1;
 	st = stmt((struct kv[]){ { .k = "alg", .ival = -7 }, { .k = "sig", .b = sig,
 	    .blen = siglen }, { .k = "x5c", .certs = &x, .ncerts = 1 } }, 3, &len);
-	if (verify(t, "android-key", st, len, &r, NOW, &res, &err) == 0) {
+	if ((rv = verify_or_mutate(t, "android-key", st, len, &r, &res, &err)) == -2)
+		;
+	else if (rv == 0) {
 		assert_int_equal(code, WA_OK);
 		assert_int_equal(res.trust, PASSKEY_TRUST_TRUSTED);
 	} else if (err.code != code)
@@ -952,6 +996,19 @@ test_android(void **state)
 	android_case(AND_SOFTWARE, WA_ATTESTATION_INVALID);
 	android_case(AND_KEY, WA_ATTESTATION_INVALID);
 	android_case(AND_SIG, WA_BAD_SIGNATURE);
+}
+
+/* Every byte of a good tpm (both paths), apple and android-key statement flipped. */
+static void
+test_mutations(void **state)
+{
+	(void)state;
+	mutating = 1;
+	tpm_case(0, 0, TPM_OK, WA_OK);
+	tpm_case(1, 1, TPM_OK, WA_OK);
+	apple_case(0, 0, WA_OK);
+	android_case(AND_OK, WA_OK);
+	mutating = 0;
 }
 
 static void
@@ -1097,6 +1154,7 @@ main(void)
 		cmocka_unit_test(test_tpm),
 		cmocka_unit_test(test_apple),
 		cmocka_unit_test(test_android),
+		cmocka_unit_test(test_mutations),
 		cmocka_unit_test(test_unsupported),
 		cmocka_unit_test(test_mds),
 		cmocka_unit_test(test_trust_pem),
