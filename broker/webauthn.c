@@ -32,6 +32,7 @@
 #define WA_USER_HANDLE_MAX	64		/* §5.4.3: at most 64 bytes */
 #define WA_CHALLENGE_MAX	1024
 #define WA_FMT_MAX		32
+#define WA_ID_PARSE_MAX		4096	/* ids above 1023 bytes are refused by name */
 #define WA_TRANSPORTS_MAX	8
 #define WA_TRANSPORT_LEN_MAX	32
 
@@ -515,8 +516,12 @@ wa_json_credential(const json_t *root, unsigned char **id, size_t *idlen,
 	if (len != 10 || memcmp(s, "public-key", 10) != 0)
 		return wa_fail(err, WA_JSON_MALFORMED, "the credential type is not \"public-key\"");
 	if (wa_json_str(root, "rawId", "rawId", 1, &raw, &rawlen, err) == -1 ||
-	    wa_json_b64(root, "id", "id", PASSKEY_ID_MAX, id, idlen, err) == -1)
+	    wa_json_b64(root, "id", "id", WA_ID_PARSE_MAX, id, idlen, err) == -1)
 		return -1;
+	/* §7.1 step 25: the most specific reason, before anything else is read. */
+	if (*idlen > PASSKEY_ID_MAX)
+		return wa_fail(err, WA_CRED_ID_TOO_LONG,
+		    "the credential id is %zu bytes, more than %d", *idlen, PASSKEY_ID_MAX);
 	s = json_string_value(json_object_get(root, "id"));
 	if (rawlen != strlen(s) || memcmp(raw, s, rawlen) != 0)
 		return wa_fail(err, WA_JSON_MALFORMED, "id and rawId differ");

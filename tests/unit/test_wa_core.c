@@ -709,6 +709,14 @@ test_register_malformed(void **state)
 	free(json);
 	free(enc);
 	free(ao);
+	/* An id of 1024 bytes is named as such before anything else. */
+	big = xcalloc(1, 1024);
+	enc = util_b64url_encode(big, 1024);
+	free(big);
+	json = reg_json(enc, enc, W3C_CDJ_REG, W3C_ATTOBJ);
+	assert_int_equal(reg_code(&p, json, NULL), WA_CRED_ID_TOO_LONG);
+	free(json);
+	free(enc);
 	/* Wrong types and duplicate members. */
 	assert_int_equal(reg_code(&p, "{\"id\":1}", NULL), WA_JSON_MALFORMED);
 	assert_int_equal(reg_code(&p, "{\"type\":\"public-key\",\"type\":\"public-key\"}", NULL),
