@@ -313,7 +313,7 @@ wa_authenticate(const struct wa_policy *policy, const void *challenge, size_t ch
 		return wa_fail(err, WA_BE_CHANGED,
 		    "backup eligibility changed since registration (stored %s, now %s)",
 		    stored->be ? "set" : "clear", (ad.flags & WA_FLAG_BE) ? "set" : "clear");
-	/* Steps 20-21: the signature over authData || SHA-256(cData), by libfido2. */
+	/* Steps 20-21: the signature over authData || SHA-256(cData). */
 	if (wa_assert_signature(policy, a, &ad, stored, err) == -1)
 		return -1;
 	/* Step 22: if either counter is non-zero it must grow, else a clone is suspected. */
@@ -823,47 +823,20 @@ wa_record(const struct wa_policy *policy, const struct wa_attobj *ao,
 }
 
 /*
- * §7.2 steps 20-21 by libfido2: UP forced on (its default is to skip the
- * check, webauthn-verify.md §2.2), UV when the policy requires it, and the
- * extension mask mirrored from authData.
+ * §7.2 steps 20-21: the signature over authData || SHA-256(cData) by the
+ * stored key (wa_sig.c).  UP and UV were checked with the other flags.
  */
 static int
 wa_assert_signature(const struct wa_policy *policy, const struct wa_assertion *a,
     const struct wa_authdata *ad, const struct passkey *stored, struct wa_error *err)
 {
-	struct cose_key	 key;
-	fido_assert_t	*fa;
-	int		 ext = 0, rc = -1;
+	unsigned char	 cdh[SHA256_DIGEST_LENGTH];
 
-	if (cose_key_parse(stored->pubkey, stored->pubkeylen, &key, err) == -1)
-		return -1;
-	if (key.alg != stored->alg)
-		return wa_fail(err, WA_KEY_UNSUPPORTED,
-		    "the stored key's algorithm is not the stored alg");
-	if (ad->hmac_secret)
-		ext |= FIDO_EXT_HMAC_SECRET;
-	if (ad->cred_blob)
-		ext |= FIDO_EXT_CRED_BLOB;
-	if ((fa = fido_assert_new()) == NULL)
-		return wa_fail(err, WA_INTERNAL, "out of memory");
-	if (fido_assert_set_count(fa, 1) != FIDO_OK ||
-	    fido_assert_set_rp(fa, policy->rp_id) != FIDO_OK ||
-	    fido_assert_set_clientdata(fa, a->cdj, a->cdjlen) != FIDO_OK ||
-	    fido_assert_set_authdata_raw(fa, 0, a->authdata, a->adlen) != FIDO_OK ||
-	    fido_assert_set_extensions(fa, ext) != FIDO_OK ||
-	    fido_assert_set_up(fa, FIDO_OPT_TRUE) != FIDO_OK ||
-	    fido_assert_set_uv(fa, policy->require_uv ? FIDO_OPT_TRUE : FIDO_OPT_OMIT) != FIDO_OK) {
-		wa_fail(err, WA_AUTHDATA_MALFORMED, "libfido2 refused the authenticatorData");
-		goto done;
-	}
-	if (a->siglen == 0 || fido_assert_set_sig(fa, 0, a->sig, a->siglen) != FIDO_OK) {
-		wa_fail(err, WA_BAD_SIGNATURE, "the assertion signature is empty");
-		goto done;
-	}
-	rc = cose_key_verify_assert(&key, fa, err);
-done:
-	fido_assert_free(&fa);
-	return rc;
+	(void)policy;
+	(void)ad;
+	SHA256(a->cdj, a->cdjlen, cdh);
+	return wa_sig_verify(stored->alg, stored->pubkey, stored->pubkeylen, a->authdata,
+	    a->adlen, cdh, a->sig, a->siglen, err);
 }
 
 static time_t

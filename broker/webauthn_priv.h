@@ -117,4 +117,16 @@ int	 wa_client_data_check(const struct wa_policy *, const char *type,
 	    const void *challenge, size_t challenge_len, const unsigned char *cdj,
 	    size_t cdj_len, struct wa_error *);
 
+
+/*
+ * wa_sig.c: the assertion signature over authData || cdh, verified with
+ * OpenSSL against the stored COSE key, with a cache of prepared keys.
+ * 0, or -1 with key_unsupported or bad_signature.
+ */
+int	 wa_sig_verify(int alg, const unsigned char *cose, size_t coselen,
+	    const unsigned char *ad, size_t adlen, const unsigned char cdh[32],
+	    const unsigned char *sig, size_t siglen, struct wa_error *);
+/* Frees the prepared keys (at exit). */
+void	 wa_sig_cleanup(void);
+
 #endif

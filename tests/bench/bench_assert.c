@@ -58,27 +58,28 @@ cose_es256(EVP_PKEY *pkey, size_t *len)
 	return out;
 }
 
-int
-main(int argc, char *argv[])
+struct bench_case {
+	char		*json;
+	struct passkey	 stored;
+};
+
+/* One credential and an assertion made with it, as a browser would send it. */
+static void
+bench_case_make(struct bench_case *bc, const unsigned char *challenge, size_t clen, int n)
 {
-	static const unsigned char cred_id[16] = "latchkey-bench-1";
-	unsigned char	 challenge[32], authdata[37], cdh[32], msg[37 + 32], sig[80];
+	unsigned char	 authdata[37], cdh[32], msg[37 + 32], sig[80], cred_id[16];
+	char		 idtext[sizeof(cred_id) + 1];
 	unsigned char	*cose;
 	size_t		 coselen, siglen = sizeof(sig);
-	char		*cdj, *b_cdj, *b_ad, *b_sig, *b_id, *b_ch, *json;
-	struct passkey	 stored;
-	struct wa_policy pol;
-	struct wa_error	 err;
-	const char	*origins[] = { ORIGIN };
+	char		*cdj, *b_cdj, *b_ad, *b_sig, *b_id, *b_ch;
 	EVP_PKEY	*pkey;
 	EVP_MD_CTX	*md;
-	double		 seconds = argc > 1 ? atof(argv[1]) : 3.0, t0, t;
-	long		 n = 0;
 
 	pkey = EVP_EC_gen("P-256");
 	cose = cose_es256(pkey, &coselen);
-	util_random(challenge, sizeof(challenge));
-	b_ch = util_b64url_encode(challenge, sizeof(challenge));
+	snprintf(idtext, sizeof(idtext), "bench-%010d", n);
+	memcpy(cred_id, idtext, sizeof(cred_id));
+	b_ch = util_b64url_encode(challenge, clen);
 	xasprintf(&cdj, "{\"type\":\"webauthn.get\",\"challenge\":\"%s\",\"origin\":\"%s\","
 	    "\"crossOrigin\":false}", b_ch, ORIGIN);
 	SHA256((const unsigned char *)RP_ID, strlen(RP_ID), authdata);
@@ -96,57 +97,95 @@ main(int argc, char *argv[])
 	b_ad = util_b64url_encode(authdata, sizeof(authdata));
 	b_sig = util_b64url_encode(sig, siglen);
 	b_id = util_b64url_encode(cred_id, sizeof(cred_id));
-	xasprintf(&json, "{\"id\":\"%s\",\"rawId\":\"%s\",\"type\":\"public-key\",\"response\":"
+	xasprintf(&bc->json, "{\"id\":\"%s\",\"rawId\":\"%s\",\"type\":\"public-key\",\"response\":"
 	    "{\"clientDataJSON\":\"%s\",\"authenticatorData\":\"%s\",\"signature\":\"%s\"},"
 	    "\"clientExtensionResults\":{},\"authenticatorAttachment\":\"platform\"}",
 	    b_id, b_id, b_cdj, b_ad, b_sig);
-
-	memset(&stored, 0, sizeof(stored));
-	stored.v = PASSKEY_VERSION;
-	stored.id = (unsigned char *)cred_id;
-	stored.idlen = sizeof(cred_id);
-	stored.alg = -7;
-	stored.pubkey = cose;
-	stored.pubkeylen = coselen;
-	stored.uv = 1;
-	memset(&pol, 0, sizeof(pol));
-	pol.rp_id = RP_ID;
-	pol.origins = origins;
-	pol.norigins = 1;
-	pol.require_uv = 1;
-
-	t0 = now_s();
-	do {
-		struct wa_assertion	*as = NULL;
-		struct passkey		*upd = NULL;
-		int			 i;
-
-		for (i = 0; i < 100; i++) {
-			if (wa_assertion_parse(json, strlen(json), &as, &err) == -1 ||
-			    wa_authenticate(&pol, challenge, sizeof(challenge), as, &stored, &upd,
-			    &err) == -1) {
-				fprintf(stderr, "bench_assert: refused: %s: %s\n",
-				    wa_err_code(err.code), err.message);
-				return 1;
-			}
-			wa_assertion_free(as);
-			passkey_free(upd);
-			as = NULL;
-			upd = NULL;
-		}
-		n += 100;
-		t = now_s() - t0;
-	} while (t < seconds);
-	printf("latchkey ES256 assertion verify: %ld in %.2f s: %.0f/s, %.1f us each\n",
-	    n, t, (double)n / t, t * 1e6 / (double)n);
+	memset(&bc->stored, 0, sizeof(bc->stored));
+	bc->stored.v = PASSKEY_VERSION;
+	bc->stored.id = xmemdup(cred_id, sizeof(cred_id));
+	bc->stored.idlen = sizeof(cred_id);
+	bc->stored.alg = -7;
+	bc->stored.pubkey = cose;
+	bc->stored.pubkeylen = coselen;
+	bc->stored.uv = 1;
 	EVP_PKEY_free(pkey);
-	free(cose);
 	free(cdj);
 	free(b_cdj);
 	free(b_ad);
 	free(b_sig);
 	free(b_id);
 	free(b_ch);
-	free(json);
+}
+
+/* Verifies the cases in turn for about `seconds`; prints and returns verifications per second. */
+static double
+bench_run(const char *name, struct bench_case *bc, size_t ncases, const unsigned char *challenge,
+    size_t clen, double seconds)
+{
+	const char	*origins[] = { ORIGIN };
+	struct wa_policy pol;
+	struct wa_error	 err;
+	double		 t0, t;
+	long		 n = 0;
+	size_t		 k = 0;
+
+	memset(&pol, 0, sizeof(pol));
+	pol.rp_id = RP_ID;
+	pol.origins = origins;
+	pol.norigins = 1;
+	pol.require_uv = 1;
+	t0 = now_s();
+	do {
+		int	 i;
+
+		for (i = 0; i < 100; i++) {
+			struct wa_assertion	*as = NULL;
+			struct passkey		*upd = NULL;
+			struct bench_case	*c = &bc[k];
+
+			k = (k + 1) % ncases;
+			if (wa_assertion_parse(c->json, strlen(c->json), &as, &err) == -1 ||
+			    wa_authenticate(&pol, challenge, clen, as, &c->stored, &upd, &err) == -1) {
+				fprintf(stderr, "bench_assert: refused: %s: %s\n",
+				    wa_err_code(err.code), err.message);
+				exit(1);
+			}
+			wa_assertion_free(as);
+			passkey_free(upd);
+		}
+		n += 100;
+		t = now_s() - t0;
+	} while (t < seconds);
+	printf("latchkey ES256 assertion verify, %s: %ld in %.2f s: %.0f/s, %.1f us each\n",
+	    name, n, t, (double)n / t, t * 1e6 / (double)n);
+	return (double)n / t;
+}
+
+/*
+ * warm: one passkey signing in again and again (its prepared key stays in
+ * the verifier's cache); cold: 1024 passkeys in turn, more than the cache
+ * holds, so every verification parses the COSE key and prepares it anew.
+ */
+int
+main(int argc, char *argv[])
+{
+	unsigned char		 challenge[32];
+	double			 seconds = argc > 1 ? atof(argv[1]) : 3.0;
+	struct bench_case	*cold;
+	size_t			 ncold = 1024, i;
+
+	util_random(challenge, sizeof(challenge));
+	cold = xcalloc(ncold, sizeof(*cold));
+	for (i = 0; i < ncold; i++)
+		bench_case_make(&cold[i], challenge, sizeof(challenge), (int)i);
+	bench_run("warm", cold, 1, challenge, sizeof(challenge), seconds);
+	bench_run("cold", cold, ncold, challenge, sizeof(challenge), seconds);
+	for (i = 0; i < ncold; i++) {
+		free(cold[i].json);
+		free(cold[i].stored.id);
+		free(cold[i].stored.pubkey);
+	}
+	free(cold);
 	return 0;
 }
