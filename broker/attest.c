@@ -17,6 +17,7 @@
 #include <openssl/param_build.h>
 
 #include "attest_priv.h"
+#include "webauthn_priv.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -285,6 +286,15 @@ attest_stmt_parse(const struct attest_input *in, struct attest_stmt *st, struct 
 	if (in->attstmt == NULL || in->attstmt_len == 0 || in->attstmt_len > ATTEST_STMT_MAX)
 		return wa_fail(err, WA_ATTESTATION_INVALID,
 		    "the attestation statement is empty or longer than %d bytes", ATTEST_STMT_MAX);
+	/*
+	 * Measure the item before libcbor builds it: cbor_load() allocates
+	 * whatever count a header announces, so a forged count must be
+	 * refused first (wa_cbor_item_len checks every count against the
+	 * bytes that are left).
+	 */
+	if (wa_cbor_item_len(in->attstmt, in->attstmt_len, &nl) == -1 || nl != in->attstmt_len)
+		return wa_fail(err, WA_ATTESTATION_INVALID,
+		    "the attestation statement is not one well-formed CBOR item");
 	map = cbor_load(in->attstmt, in->attstmt_len, &lr);
 	if (map == NULL || lr.error.code != CBOR_ERR_NONE || lr.read != in->attstmt_len) {
 		if (map != NULL)
@@ -714,6 +724,8 @@ attest_cose_pkey(const unsigned char *buf, size_t len)
 	if (buf == NULL || len == 0 || len > ATTEST_FIELD_MAX)
 		return NULL;
 	memset(&c, 0, sizeof(c));
+	if (wa_cbor_item_len(buf, len, &i) == -1 || i != len)
+		return NULL;	/* a forged count must not reach cbor_load() */
 	map = cbor_load(buf, len, &lr);
 	if (map == NULL || lr.error.code != CBOR_ERR_NONE || lr.read != len ||
 	    !cbor_isa_map(map) || !cbor_map_is_definite(map))
