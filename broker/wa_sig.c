@@ -243,19 +243,3 @@ wa_sig_index(int alg, const unsigned char *cose, size_t len)
 		h = (h ^ cose[i]) * 16777619u;
 	return h % WA_SIG_SLOTS;
 }
-
-/* Frees every prepared key (at exit, so leak checkers see a clean heap). */
-void
-wa_sig_cleanup(void)
-{
-	size_t	 i;
-
-	for (i = 0; i < WA_SIG_SLOTS; i++)
-		wa_sig_slot_clear(&wa_sig_cache[i]);
-	EVP_PKEY_free(wa_sig_p256);
-	EVP_PKEY_free(wa_sig_p384);
-	EVP_MD_free(wa_sig_sha256);
-	EVP_MD_free(wa_sig_sha384);
-	wa_sig_p256 = wa_sig_p384 = NULL;
-	wa_sig_sha256 = wa_sig_sha384 = NULL;
-}

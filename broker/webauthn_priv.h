@@ -126,7 +126,5 @@ int	 wa_client_data_check(const struct wa_policy *, const char *type,
 int	 wa_sig_verify(int alg, const unsigned char *cose, size_t coselen,
 	    const unsigned char *ad, size_t adlen, const unsigned char cdh[32],
 	    const unsigned char *sig, size_t siglen, struct wa_error *);
-/* Frees the prepared keys (at exit). */
-void	 wa_sig_cleanup(void);
 
 #endif
