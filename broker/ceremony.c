@@ -1,0 +1,2 @@
+/* ceremony.c: being written. */
+#include "config.h"

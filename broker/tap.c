@@ -1,0 +1,2 @@
+/* tap.c: being written. */
+#include "config.h"

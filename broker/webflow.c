@@ -1,0 +1,2 @@
+/* webflow.c: being written. */
+#include "config.h"
