@@ -6,6 +6,7 @@
 #ifndef LATCHKEY_CEREMONY_H
 #define LATCHKEY_CEREMONY_H
 
+#include <stddef.h>
 #include <time.h>
 
 #define CEREMONY_ID_LEN		22	/* base64url of 16 random bytes */
@@ -34,6 +35,10 @@ struct ceremony	*ceremony_new(enum ceremony_kind, const char *user, const char *
  */
 struct ceremony	*ceremony_take(const char *id, enum ceremony_kind);
 void		 ceremony_free(struct ceremony *);
+/* Ceremonies pending (live or not yet swept): for metrics and tests. */
+size_t		 ceremony_count(void);
+/* Test hook: the clock the table reads; NULL restores util_now. */
+void		 ceremony_set_clock(time_t (*)(void));
 void		 ceremony_cleanup(void);
 
 #endif

@@ -8,6 +8,7 @@
 #ifndef LATCHKEY_SESSION_H
 #define LATCHKEY_SESSION_H
 
+#include <stddef.h>
 #include <time.h>
 
 struct evhttp_request;
@@ -48,6 +49,12 @@ void		 session_end(struct session *);
 void		 session_end_user(const char *user);
 /* Adds the Set-Cookie header for s (or one that clears the cookie when s is NULL). */
 void		 session_set_cookie(struct evhttp_request *, const struct session *, int secure);
+/* The live session of that id, touched; NULL if none, expired or idle. */
+struct session	*session_find(const char *id);
+/* Sessions in the table (live or not yet swept): for metrics and tests. */
+size_t		 session_count(void);
+/* Test hook: the clock the table reads; NULL restores util_now. */
+void		 session_set_clock(time_t (*)(void));
 /* Frees every session (at exit). */
 void		 session_cleanup(void);
 
