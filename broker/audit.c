@@ -110,9 +110,11 @@ audit_time(char *buf, size_t len)
 	struct timespec	 ts;
 	struct tm	 tm;
 	char		 sec[24];
+	int		 ms;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(sec, sizeof(sec), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(buf, len, "%s.%03ldZ", sec, ts.tv_nsec / 1000000);
+	ms = (int)(ts.tv_nsec / 1000000) % 1000;
+	snprintf(buf, len, "%.19s.%03dZ", sec, ms);
 }
