@@ -112,6 +112,14 @@ static const struct conf_directive conf_directives[] = {
 	  .handler = conf_h_size, .off = F(http_max_headers) },
 	{ .name = "http-timeout", .min_args = 1, .max_args = 1,
 	  .handler = conf_h_duration, .off = F(http_timeout_ms) },
+	{ .name = "session-idle-timeout", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_duration, .off = F(session_idle_ms) },
+	{ .name = "session-lifetime", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_duration, .off = F(session_lifetime_ms) },
+	{ .name = "ceremony-timeout", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_duration, .off = F(ceremony_timeout_ms) },
+	{ .name = "tap-key-file", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_path, .off = F(tap_key_file) },
 
 	/* directory */
 	{ .name = "directory", .min_args = 1, .max_args = 8,
@@ -286,6 +294,9 @@ conf_parse_text(const char *name, const char *dir, const char *text,
 	ctx.conf->http_max_body = 64 * 1024;
 	ctx.conf->http_max_headers = 16 * 1024;
 	ctx.conf->http_timeout_ms = 30 * 1000;
+	ctx.conf->session_idle_ms = 30 * 60 * 1000;
+	ctx.conf->session_lifetime_ms = 8 * 3600 * 1000;
+	ctx.conf->ceremony_timeout_ms = 5 * 60 * 1000;
 	ctx.conf->ldap_timeout_ms = 5 * 1000;
 	ctx.conf->ldap_backoff_max_ms = 30 * 1000;
 

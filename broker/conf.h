@@ -51,6 +51,10 @@ struct conf {
 	size_t			 http_max_body;		/* bytes */
 	size_t			 http_max_headers;	/* bytes */
 	uint64_t		 http_timeout_ms;
+	uint64_t		 session_idle_ms;	/* session-idle-timeout */
+	uint64_t		 session_lifetime_ms;	/* session-lifetime */
+	uint64_t		 ceremony_timeout_ms;	/* ceremony-timeout */
+	char			*tap_key_file;	/* default: STATE_DIR/keys/tap.key */
 
 	/* directory */
 	int			 embedded;	/* 1: private slapd under state_dir */

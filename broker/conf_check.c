@@ -34,6 +34,7 @@ static int	conf_validate_directory(struct conf_ctx *);
 static void	conf_fill_dns(struct conf *);
 static char	*conf_url_host(const char *);
 static char	*conf_pct_encode(const char *);
+static int	 conf_at_least_1s(struct conf_ctx *, const char *, uint64_t);
 
 /*
  * Whole-file validation, then defaults that depend on other directives
@@ -49,6 +50,20 @@ conf_validate(struct conf_ctx *ctx)
 		    "for keys, the embedded directory and runtime files)");
 	if (conf->audit_file == NULL)
 		xasprintf(&conf->audit_file, "%s/audit.log", conf->state_dir);
+	if (conf->tap_key_file == NULL)
+		xasprintf(&conf->tap_key_file, "%s/keys/tap.key", conf->state_dir);
+	if (conf_at_least_1s(ctx, "session-idle-timeout", conf->session_idle_ms) == -1 ||
+	    conf_at_least_1s(ctx, "session-lifetime", conf->session_lifetime_ms) == -1 ||
+	    conf_at_least_1s(ctx, "ceremony-timeout", conf->ceremony_timeout_ms) == -1)
+		return -1;
+	if (conf->session_idle_ms > conf->session_lifetime_ms) {
+		/* The default idle timeout yields to a shorter lifetime; a given one is a mistake. */
+		if (conf_seen(ctx, "session-idle-timeout") != 0)
+			return conf_error(ctx, conf_seen(ctx, "session-idle-timeout"),
+			    "session-idle-timeout: longer than session-lifetime (%llus)",
+			    (unsigned long long)(conf->session_lifetime_ms / 1000));
+		conf->session_idle_ms = conf->session_lifetime_ms;
+	}
 	if (conf->slapd_path == NULL)
 		conf->slapd_path = xstrdup(SLAPD_PATH);
 	if (conf->mds_root == NULL)
@@ -58,6 +73,16 @@ conf_validate(struct conf_ctx *ctx)
 	if (conf->nradius_clients > 0 && conf->radius_listen == NULL)
 		return conf_error(ctx, conf_seen(ctx, "radius-client"),
 		    "radius-client: no radius-listen is configured");
+	return 0;
+}
+
+/* Sessions and ceremonies count in whole seconds: less than one is a typo. */
+static int
+conf_at_least_1s(struct conf_ctx *ctx, const char *name, uint64_t ms)
+{
+	if (ms < 1000)
+		return conf_error(ctx, conf_seen(ctx, name), "%s: must be at least 1s",
+		    name);
 	return 0;
 }
 

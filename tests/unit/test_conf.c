@@ -78,6 +78,10 @@ test_defaults(void **state)
 	assert_null(c->pid_file);
 	assert_int_equal(c->log_level, LOG_LEVEL_INFO);
 	assert_string_equal(c->audit_file, "/var/lib/latchkey/audit.log");
+	assert_string_equal(c->tap_key_file, "/var/lib/latchkey/keys/tap.key");
+	assert_int_equal(c->session_idle_ms, 30 * 60 * 1000);
+	assert_int_equal(c->session_lifetime_ms, 8 * 3600 * 1000);
+	assert_int_equal(c->ceremony_timeout_ms, 5 * 60 * 1000);
 	/* web */
 	assert_int_equal(c->nlistens, 1);
 	assert_int_equal(c->listens[0].tls, 0);
@@ -689,6 +693,36 @@ test_man_page_examples(void **state)
 	assert_int_equal(n, 3);	/* embedded, Active Directory, OpenLDAP */
 }
 
+/* The web flow's state: TAP key file, session and ceremony timeouts. */
+static void
+test_web_state(void **state)
+{
+	struct conf	*c;
+
+	(void)state;
+	c = ok("/etc/latchkey/" NAME, "state-dir /s\ntap-key-file keys/tap\n"
+	    "session-idle-timeout 10m\nsession-lifetime 1h\nceremony-timeout 90s\n");
+	assert_string_equal(c->tap_key_file, "/etc/latchkey/keys/tap");
+	assert_int_equal(c->session_idle_ms, 600000);
+	assert_int_equal(c->session_lifetime_ms, 3600000);
+	assert_int_equal(c->ceremony_timeout_ms, 90000);
+	conf_free(c);
+	/* A lifetime shorter than the default idle timeout takes the idle timeout with it. */
+	c = ok(NAME, "state-dir /s\nsession-lifetime 10m\n");
+	assert_int_equal(c->session_idle_ms, 600000);
+	conf_free(c);
+	refused("state-dir /s\nsession-idle-timeout 2h\nsession-lifetime 1h\n",
+	    NAME ":2: session-idle-timeout: longer than session-lifetime (3600s)");
+	refused("state-dir /s\nceremony-timeout 500ms\n",
+	    NAME ":2: ceremony-timeout: must be at least 1s");
+	refused("state-dir /s\nsession-lifetime 0\n",
+	    NAME ":2: session-lifetime: must be longer than 0");
+	refused("state-dir /s\nceremony-timeout soon\n",
+	    NAME ":2: ceremony-timeout: \"soon\" is not a duration (use 90s, 5m, 1h)");
+	refused("state-dir /s\ntap-key-file \"\"\n",
+	    NAME ":2: tap-key-file: empty path");
+}
+
 /* attestation-root (repeatable, resolved like every path) and mds-root. */
 static void
 test_attestation_trust(void **state)
@@ -778,6 +812,7 @@ main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_man_page_examples),
 		cmocka_unit_test(test_attestation_trust),
+		cmocka_unit_test(test_web_state),
 		cmocka_unit_test(test_free_null),
 	};
 
