@@ -11,7 +11,11 @@ libjansson-dev libcmocka-dev libfreeradius-dev libtalloc-dev libpcre3-dev
 slapd ldap-utils
 clang libclang-rt-14-dev
 curl python3 procps openssl
+chromium
 "
+# The browser tests (tests/e2e) run on node and npm; Debian's are enough,
+# and a node already on PATH is used as it is.
+command -v node >/dev/null 2>&1 || PACKAGES="$PACKAGES nodejs npm"
 
 missing=
 for p in $PACKAGES; do
