@@ -25,6 +25,7 @@ TOOLS = os.path.dirname(os.path.abspath(__file__))
 DATA = os.path.dirname(TOOLS)
 NOW_2021 = 1630627200       # 2021-09-03 00:00:00 UTC
 NOW_2023 = 1685577600       # 2023-06-01 00:00:00 UTC
+NOW_2025 = 1736294400       # 2025-01-08 00:00:00 UTC
 
 
 def b64url(s):
@@ -216,6 +217,24 @@ CASES = [
      "iOS platform authenticator assertion (UP, UV, counter 0 as on every Apple "
      "assertion).",
      None, {"ok": True, "type": "device-bound"}),
+    ("dev-android-key-pixel-8a-reg", "android-key-pixel-8a", "registration",
+     "android-key from a Pixel 8a (January 2025, TEE keystore, ES256), x5c of five "
+     "certificates ending at the Google hardware attestation root itself. No "
+     "anchor: valid, untrusted.",
+     {"now": NOW_2025},
+     {"ok": True, "fmt": "android-key", "trust": "untrusted", "type": "device-bound"}),
+    ("dev-android-key-pixel-8a-reg-trusted", "android-key-pixel-8a", "registration",
+     "The Pixel 8a android-key chain under the Google hardware attestation root at "
+     "2025-01-08, the one day all five certificates share (the Droid CA3 "
+     "intermediate is valid 2025-01-07T17:08:43Z to 2025-02-02T10:35:27Z).",
+     {"now": NOW_2025, "trustPem": "google-hardware-attestation-root.pem"},
+     {"ok": True, "fmt": "android-key", "trust": "trusted", "type": "device-bound"}),
+    ("dev-android-key-pixel-8a-reg-expired", "android-key-pixel-8a", "registration",
+     "The Pixel 8a android-key chain at 2026-01-01, after its intermediates "
+     "expired: untrusted, and refused when trust is required.",
+     {"now": 1767225600, "trustPem": "google-hardware-attestation-root.pem",
+      "requireTrustedAttestation": True},
+     {"error": "attestation_untrusted"}),
 ]
 
 
