@@ -1,0 +1,384 @@
+/*
+ * webflow_register.c: POST /api/v1/passkeys/register/begin and /finish.
+ * begin gives PublicKeyCredentialCreationOptionsJSON (WebAuthn L3 §5.4)
+ * for a ceremony bound to the session; finish verifies the
+ * RegistrationResponseJSON (§7.1), checks that the credential id is unused
+ * anywhere in the directory (§7.1 step 26) and adds the passkey with one
+ * modify.  A register-only session (from a TAP) ends with its one passkey:
+ * the person signs in with it next.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "audit.h"
+#include "ceremony.h"
+#include "conf.h"
+#include "http.h"
+#include "log.h"
+#include "passkey.h"
+#include "session.h"
+#include "store.h"
+#include "util.h"
+#include "webauthn.h"
+#include "webflow_priv.h"
+#include "xmalloc.h"
+
+static void	 reg_on_user_begin(enum store_err, const struct store_user *, void *);
+static void	 reg_on_handle(enum store_err, void *);
+static void	 reg_on_cred(enum store_err, const struct store_user *, void *);
+static void	 reg_on_user_finish(enum store_err, const struct store_user *, void *);
+static void	 reg_on_write(enum store_err, void *);
+static void	 reg_options(struct wf_req *);
+static json_t	*reg_exclude(const struct store_user *);
+static const char *reg_attestation(const struct wf_req *);
+static void	 reg_refuse(struct wf_req *, int, const char *, const char *);
+
+void
+wf_register_begin(struct evhttp_request *req, void *arg)
+{
+	struct webflow	*wf = arg;
+	struct session	*s;
+	struct wf_req	*r;
+	json_t		*body;
+
+	if ((body = wf_body(wf, req)) == NULL)
+		return;
+	if ((s = wf_session(req, 0)) == NULL) {
+		json_decref(body);
+		return;
+	}
+	r = wf_req_new(wf, req);
+	r->body = body;
+	wf_req_session(r, s);
+	wf_wait(r, store_user_by_name(wf->store, r->user, reg_on_user_begin, r));
+}
+
+/*
+ * The user as the directory has it now: their passkeys go into
+ * excludeCredentials; a user without a handle gets one first (random
+ * bytes, never personal data: WebAuthn §14.6.1), with the latchkeyUser class.
+ */
+static void
+reg_on_user_begin(enum store_err err, const struct store_user *u, void *arg)
+{
+	struct wf_req		*r = arg;
+	struct store_val	 oc, hv;
+	struct store_mod	 mods[2];
+	size_t			 n = 0;
+
+	if (wf_arrived(r))
+		return;
+	if (err == STORE_NOTFOUND) {
+		wf_error(r, 401, "signin_required", "Your account was not found. Sign in again.");
+		return;
+	}
+	if (err != STORE_OK) {
+		wf_store_error(r, err, "register begin: user lookup");
+		return;
+	}
+	json_decref(r->out);
+	r->out = json_pack("{s:s, s:s, s:o}", "name", u->name, "displayName",
+	    u->display_name != NULL ? u->display_name : u->name,
+	    "exclude", reg_exclude(u));
+	if (u->handle.len > 0 && u->handle.len <= sizeof(r->handle) && u->latchkey) {
+		memcpy(r->handle, u->handle.data, u->handle.len);
+		r->handlelen = u->handle.len;
+		reg_options(r);
+		return;
+	}
+	if (r->retried) {
+		wf_error(r, 500, "internal", "Your account could not be prepared for a "
+		    "passkey. Ask the helpdesk.");
+		return;
+	}
+	if (!u->latchkey) {
+		oc = (struct store_val){ .data = "latchkeyUser", .len = 12 };
+		mods[n++] = (struct store_mod){ STORE_MOD_ADD, "objectClass", &oc, 1 };
+	}
+	if (u->handle.len > 0 && u->handle.len <= sizeof(r->handle)) {
+		memcpy(r->handle, u->handle.data, u->handle.len);
+		r->handlelen = u->handle.len;
+	} else {
+		util_random(r->handle, WF_HANDLE_LEN);
+		r->handlelen = WF_HANDLE_LEN;
+		hv = (struct store_val){ .data = (char *)r->handle, .len = r->handlelen };
+		mods[n++] = (struct store_mod){ u->handle.len > 0 ? STORE_MOD_REPLACE :
+		    STORE_MOD_ADD, "latchkeyUserHandle", &hv, 1 };
+	}
+	free(r->dn);
+	r->dn = xstrdup(u->dn);
+	wf_wait(r, store_modify(r->wf->store, r->dn, mods, n, reg_on_handle, r));
+}
+
+/* The handle is written; if another request wrote one first, read it back once. */
+static void
+reg_on_handle(enum store_err err, void *arg)
+{
+	struct wf_req	*r = arg;
+
+	if (wf_arrived(r))
+		return;
+	if (err == STORE_OK) {
+		reg_options(r);
+		return;
+	}
+	if (err == STORE_EXISTS || err == STORE_CONFLICT || err == STORE_INVALID) {
+		r->retried = 1;
+		wf_wait(r, store_user_by_name(r->wf->store, r->user, reg_on_user_begin, r));
+		return;
+	}
+	wf_store_error(r, err, "register begin: user handle");
+}
+
+/* PublicKeyCredentialCreationOptionsJSON (WebAuthn L3 §5.4, §5.1.10). */
+static void
+reg_options(struct wf_req *r)
+{
+	const struct conf	*conf = r->wf->conf;
+	struct ceremony		*c;
+	json_t			*params, *pk;
+	char			*challenge, *uid;
+	size_t			 i;
+	static const int	 algs[] = { -7, -8, -35, -257 };
+	long long		 ttl;
+
+	c = ceremony_new(CEREMONY_REGISTER, r->user, r->sid);
+	challenge = util_b64url_encode(c->challenge, sizeof(c->challenge));
+	uid = util_b64url_encode(r->handle, r->handlelen);
+	params = json_array();
+	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+		json_array_append_new(params, json_pack("{s:s, s:i}", "type",
+		    "public-key", "alg", algs[i]));
+	ttl = (long long)(c->expires - util_now()) * 1000;
+	pk = json_pack("{s:{s:s, s:s}, s:{s:s, s:O, s:O}, s:s, s:o, s:I, s:O, "
+	    "s:{s:s, s:b, s:s}, s:s, s:[], s:{s:b}}",
+	    "rp", "id", conf->rp_id, "name", conf->rp_id,
+	    "user", "id", uid, "name", json_object_get(r->out, "name"),
+	    "displayName", json_object_get(r->out, "displayName"),
+	    "challenge", challenge,
+	    "pubKeyCredParams", params,
+	    "timeout", (json_int_t)(ttl > 0 ? ttl : WF_TIMEOUT_MS),
+	    "excludeCredentials", json_object_get(r->out, "exclude"),
+	    "authenticatorSelection", "residentKey", "required",
+	    "requireResidentKey", 1, "userVerification", "required",
+	    "attestation", reg_attestation(r),
+	    "hints",
+	    "extensions", "credProps", 1);
+	free(challenge);
+	free(uid);
+	if (pk == NULL)
+		fatalx("reg_options: json_pack");
+	wf_reply(r, 200, json_pack("{s:s, s:o}", "ceremony", c->id, "publicKey", pk));
+}
+
+/*
+ * Attestation conveyance (WebAuthn §5.4.7): "none" for now.  Issue 5 hook:
+ * "direct" when a passkey profile that targets the user enforces
+ * attestation or key restrictions.
+ */
+static const char *
+reg_attestation(const struct wf_req *r)
+{
+	(void)r;
+	return ("none");
+}
+
+/* excludeCredentials: the user's passkeys (§5.4.3), so one authenticator is not registered twice. */
+static json_t *
+reg_exclude(const struct store_user *u)
+{
+	struct passkey	*p;
+	json_t		*a = json_array(), *tr;
+	char		*id, err[128];
+	size_t		 i, j;
+
+	for (i = 0; i < u->npasskeys; i++) {
+		p = passkey_decode(u->passkeys[i].data, u->passkeys[i].len, err, sizeof(err));
+		if (p == NULL)
+			continue;
+		id = util_b64url_encode(p->id, p->idlen);
+		tr = json_array();
+		for (j = 0; j < p->ntransports; j++)
+			json_array_append_new(tr, json_string(p->transports[j]));
+		json_array_append_new(a, json_pack("{s:s, s:s, s:o}", "type", "public-key",
+		    "id", id, "transports", tr));
+		free(id);
+		passkey_free(p);
+	}
+	return (a);
+}
+
+void
+wf_register_finish(struct evhttp_request *req, void *arg)
+{
+	struct webflow	*wf = arg;
+	struct session	*s;
+	struct wf_req	*r;
+	struct wa_policy pol;
+	struct wa_error	 werr;
+	const char	*cid, *label;
+	json_t		*body, *cred;
+	char		*json;
+	int		 rc;
+
+	if ((body = wf_body(wf, req)) == NULL)
+		return;
+	if ((s = wf_session(req, 0)) == NULL) {
+		json_decref(body);
+		return;
+	}
+	r = wf_req_new(wf, req);
+	r->body = body;
+	wf_req_session(r, s);
+	if (wf_str(req, body, "ceremony", WF_CEREMONY_MAX, 1, &cid) == -1 ||
+	    wf_str(req, body, "label", WF_LABEL_MAX * 4, 0, &label) == -1) {
+		wf_req_free(r);
+		return;
+	}
+	if (label != NULL && !wf_label_ok(label)) {
+		wf_error(r, 400, "label_invalid", "Give the passkey a name of at most 64 "
+		    "characters.");
+		return;
+	}
+	if (!json_is_object(cred = json_object_get(body, "credential"))) {
+		wf_error(r, 400, "invalid_request", "The request needs \"credential\": the "
+		    "passkey the browser created.");
+		return;
+	}
+	/* Single use: taken before anything else, so a refused attempt cannot be replayed. */
+	r->cer = ceremony_take(cid, CEREMONY_REGISTER);
+	if (r->cer == NULL || r->cer->session == NULL || strcmp(r->cer->session, r->sid) != 0 ||
+	    r->cer->user == NULL || strcmp(r->cer->user, r->user) != 0) {
+		wf_error(r, 400, "ceremony_unknown", "This passkey setup has expired or was "
+		    "already used. Start again.");
+		return;
+	}
+	if ((json = json_dumps(cred, JSON_COMPACT)) == NULL)
+		fatalx("wf_register_finish: json_dumps");
+	wf_policy(wf, &pol);
+	rc = wa_register(&pol, r->cer->challenge, sizeof(r->cer->challenge), json,
+	    strlen(json), &r->pk, &werr);
+	free(json);
+	if (rc == -1) {
+		reg_refuse(r, 400, wa_err_code(werr.code), werr.message);
+		return;
+	}
+	/* Issue 5 hook: the passkey profiles that target the user decide here (400/403). */
+	if (label != NULL)
+		r->pk->label = xstrdup(label);
+	wf_wait(r, store_user_by_credential(wf->store, r->pk->id, r->pk->idlen,
+	    reg_on_cred, r));
+}
+
+/* §7.1 step 26: a credential id registered to anyone is refused. */
+static void
+reg_on_cred(enum store_err err, const struct store_user *u, void *arg)
+{
+	struct wf_req	*r = arg;
+
+	(void)u;
+	if (wf_arrived(r))
+		return;
+	if (err == STORE_OK || err == STORE_AMBIGUOUS) {
+		reg_refuse(r, 400, "credential_exists", "This passkey is already set up. "
+		    "Sign in with it, or use another device or security key.");
+		return;
+	}
+	if (err != STORE_NOTFOUND) {
+		wf_store_error(r, err, "register finish: credential lookup");
+		return;
+	}
+	wf_wait(r, store_user_by_name(r->wf->store, r->user, reg_on_user_finish, r));
+}
+
+/* One modify: the record, its id, and the class if the entry lacks it. */
+static void
+reg_on_user_finish(enum store_err err, const struct store_user *u, void *arg)
+{
+	struct wf_req		*r = arg;
+	struct store_val	 oc, rec, id;
+	struct store_mod	 mods[3];
+	size_t			 n = 0;
+	char			*enc;
+
+	if (wf_arrived(r))
+		return;
+	if (err == STORE_NOTFOUND) {
+		wf_error(r, 401, "signin_required", "Your account was not found. Sign in again.");
+		return;
+	}
+	if (err != STORE_OK) {
+		wf_store_error(r, err, "register finish: user lookup");
+		return;
+	}
+	if (u->npasskeys >= WF_PASSKEYS_MAX) {
+		reg_refuse(r, 409, "too_many_passkeys", "You have too many passkeys. Remove "
+		    "one you no longer use, then try again.");
+		return;
+	}
+	free(r->dn);
+	r->dn = xstrdup(u->dn);
+	enc = passkey_encode(r->pk);
+	if (!u->latchkey) {
+		oc = (struct store_val){ .data = "latchkeyUser", .len = 12 };
+		mods[n++] = (struct store_mod){ STORE_MOD_ADD, "objectClass", &oc, 1 };
+	}
+	rec = (struct store_val){ .data = enc, .len = strlen(enc) };
+	id = (struct store_val){ .data = (char *)r->pk->id, .len = r->pk->idlen };
+	mods[n++] = (struct store_mod){ STORE_MOD_ADD, "latchkeyPasskey", &rec, 1 };
+	mods[n++] = (struct store_mod){ STORE_MOD_ADD, "latchkeyPasskeyId", &id, 1 };
+	wf_wait(r, store_modify(r->wf->store, r->dn, mods, n, reg_on_write, r));
+	free(enc);
+}
+
+static void
+reg_on_write(enum store_err err, void *arg)
+{
+	struct wf_req	*r = arg;
+	struct session	*s;
+	char		*id, aaguid[37];
+	json_t		*extra;
+
+	if (wf_arrived(r))
+		return;
+	if (err == STORE_EXISTS) {
+		reg_refuse(r, 400, "credential_exists", "This passkey is already set up. "
+		    "Sign in with it, or use another device or security key.");
+		return;
+	}
+	if (err != STORE_OK) {
+		wf_store_error(r, err, "register finish: write");
+		return;
+	}
+	id = util_b64url_encode(r->pk->id, r->pk->idlen);
+	passkey_aaguid_fmt(r->pk->aaguid, aaguid);
+	extra = json_pack("{s:s, s:s, s:s, s:s, s:s}", "passkey", id, "type",
+	    passkey_type(r->pk), "aaguid", aaguid, "fmt", r->pk->fmt != NULL ?
+	    r->pk->fmt : "none", "trust", passkey_trust_name(r->pk->trust));
+	audit_event("registration", "success", r->user, r->user, r->client, extra);
+	log_info("webflow: %s registered a %s passkey (client %s)", r->user,
+	    passkey_type(r->pk), r->client);
+	if (r->scope == SESSION_REGISTER) {
+		/* The pass did its one job: the person signs in with the passkey now. */
+		if ((s = session_from_request(r->req)) != NULL)
+			session_end(s);
+		session_set_cookie(r->req, NULL, wf_secure(r->req));
+	}
+	wf_reply(r, 201, json_pack("{s:s, s:s, s:s, s:s?, s:s?}", "id", id,
+	    "type", passkey_type(r->pk), "aaguid", aaguid,
+	    "authenticator", r->pk->authenticator, "profile", r->pk->profile));
+	free(id);
+}
+
+/* A refused registration: audited with its reason code. */
+static void
+reg_refuse(struct wf_req *r, int status, const char *code, const char *message)
+{
+	audit_event("registration", code, r->user, r->user, r->client, NULL);
+	wf_error(r, status, code, message);
+}
