@@ -1,0 +1,95 @@
+// setup.js: "Set up your passkey" ("/setup").  The temporary pass from the
+// helpdesk buys a session that may do one thing, register a passkey
+// (ARCHITECTURE §4): redeem it, create the passkey, save it, and say in
+// plain words what was created.
+
+import { api } from "./api.js";
+import { createPasskey, supported } from "./webauthn.js";
+import { busy, ready, say } from "./ui.js";
+import { UNLOCK, UNSUPPORTED, createdNext, createdText, errorText } from "./words.js";
+
+const form = document.getElementById("setup-form");
+const username = document.getElementById("setup-username");
+const code = document.getElementById("setup-code");
+const submit = document.getElementById("setup-submit");
+
+// The user name whose pass was redeemed in this page: a one-time pass
+// works once, so a closed prompt is retried on the session it bought.
+let redeemed = null;
+
+const SESSION_OVER = "Setting up took too long. Type your temporary pass again and retry; " +
+    "if it worked only once, ask the helpdesk for a new one.";
+
+async function register() {
+	const begin = await api("POST", "/api/v1/passkeys/register/begin", {});
+	say("Follow your browser's prompt to create your passkey: " + UNLOCK + ".");
+	const credential = await createPasskey(begin.publicKey);
+	say("Saving your passkey…");
+	return api("POST", "/api/v1/passkeys/register/finish",
+	    { ceremony: begin.ceremony, credential });
+}
+
+function done(res) {
+	document.getElementById("setup-done").textContent = createdText(res) + " for " +
+	    redeemed + ".";
+	document.getElementById("setup-next").textContent = createdNext(res);
+	document.getElementById("setup-start").hidden = true;
+	document.getElementById("setup-result").hidden = false;
+	say("Your passkey is ready.", "ok");
+	document.getElementById("setup-signin").focus();
+}
+
+async function setup(name, pass) {
+	let step = "setup";
+	busy(true, submit);
+	try {
+		if (redeemed !== name) {
+			redeemed = null;
+			say("Checking your pass…");
+			await api("POST", "/api/v1/tap/redeem", { username: name, code: pass });
+			redeemed = name;
+		}
+		step = "register";
+		const res = await register();
+		code.value = "";
+		done(res);
+	} catch (err) {
+		if (step === "register" && err.status === 401) {
+			// The session the pass bought has ended (10 minutes at most).
+			redeemed = null;
+			say(SESSION_OVER, "error");
+		} else {
+			const text = errorText(err, step);
+			say(text, text ? "error" : "");
+			if (step === "setup" && err.status === 401)
+				code.focus();
+		}
+	} finally {
+		busy(false, submit);
+	}
+}
+
+form.addEventListener("submit", (ev) => {
+	ev.preventDefault();
+	const name = username.value.trim();
+	const pass = code.value.trim();
+	if (!name) {
+		say("Type your user name, then press the button again.", "error");
+		username.focus();
+		return;
+	}
+	if (!pass && redeemed !== name) {
+		say("Type the temporary pass from your helpdesk, then press the button again.", "error");
+		code.focus();
+		return;
+	}
+	if (!supported()) {
+		say(UNSUPPORTED, "error");
+		return;
+	}
+	setup(name, pass);
+});
+
+if (!supported())
+	say(UNSUPPORTED, "error");
+ready();
