@@ -83,7 +83,9 @@ export async function open(name, { synced = true } = {}) {
 		const file = join(ARTIFACTS,
 		    `${name}-${String(step).padStart(2, '0')}-${what}.png`);
 		try {
-			await page.screenshot({ path: file, fullPage: true });
+			// The TAP field is masked: a code never lands in an artefact.
+			await page.screenshot({ path: file, fullPage: true,
+			    mask: [page.locator('#setup-code')] });
 		} catch (e) {
 			// A screenshot is an artefact, not an assertion.
 			console_lines.push(`screenshot ${file}: ${e.message}`);
@@ -102,17 +104,6 @@ export async function open(name, { synced = true } = {}) {
 export async function goto(page, path) {
 	await page.goto(new URL(path, BASE_URL).href);
 	await page.waitForSelector('body[data-ready="1"]', { timeout: TIMEOUT_MS });
-}
-
-// The text of #message once it has some (status and error text).
-export async function messageText(page, { error } = {}) {
-	const sel = error === undefined ? '#message' :
-	    error ? '#message.error' : '#message:not(.error)';
-	await page.waitForFunction((s) => {
-		const el = document.querySelector(s);
-		return el && el.textContent.trim().length > 0;
-	}, sel, { timeout: TIMEOUT_MS });
-	return (await page.textContent('#message')).trim();
 }
 
 // Waits until #message reads something matching re (a RegExp); returns the
@@ -162,7 +153,7 @@ export async function withBrowser(name, opts, body) {
 		await h.shot(failed ? 'failed' : 'end');
 		if (failed)
 			for (const l of h.consoleLines)
-				process.stdout.write(`# console ${l}\n`);
+				process.stdout.write(`console ${l}\n`);
 		await h.close();
 	}
 }
@@ -228,11 +219,19 @@ export async function clearMessage(page) {
 	});
 }
 
-// Waits for #message to show an error; returns its text.
+// Waits for #message to show an error; returns its text.  On timeout the
+// error says what the page shows instead.
 export async function errorMessage(page) {
-	await page.waitForFunction(() => {
-		const el = document.querySelector('#message');
-		return el && el.classList.contains('error') && el.textContent.trim().length > 0;
-	}, null, { timeout: TIMEOUT_MS });
+	try {
+		await page.waitForFunction(() => {
+			const el = document.querySelector('#message');
+			return el && el.classList.contains('error') &&
+			    el.textContent.trim().length > 0;
+		}, null, { timeout: TIMEOUT_MS });
+	} catch (e) {
+		const now = await page.textContent('#message').catch(() => null);
+		throw new Error(`no error shown on ${pathOf(page)} within ${TIMEOUT_MS} ms; ` +
+		    `#message says: ${JSON.stringify(now?.trim())}`);
+	}
 	return (await page.textContent('#message')).trim();
 }

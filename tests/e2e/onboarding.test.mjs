@@ -26,7 +26,7 @@ after(async () => {
 	await h.shot(failed ? 'failed' : 'end');
 	if (failed)
 		for (const l of h.consoleLines)
-			process.stdout.write(`# console ${l}\n`);
+			process.stdout.write(`console ${l}\n`);
 	await h.close();
 });
 
