@@ -90,8 +90,8 @@ fi
 # here; node's own exit status is checked too, so that a file which dies
 # before its first test still fails the run.
 ARTIFACTS=${LK_ARTIFACTS:-$E2E/artifacts}
-rm -rf "$ARTIFACTS"
 mkdir -p "$ARTIFACTS"
+rm -f "$ARTIFACTS"/*.png
 rc=0
 (
 	cd "$E2E" &&
