@@ -50,5 +50,7 @@ int	 ctl_webauthn_verify_registration(struct ctl *, int, char **);
 int	 ctl_webauthn_verify_assertion(struct ctl *, int, char **);
 int	 ctl_mds_import(struct ctl *, int, char **);
 int	 ctl_mds_show(struct ctl *, int, char **);
+int	 ctl_tap_issue(struct ctl *, int, char **);
+int	 ctl_tap_revoke(struct ctl *, int, char **);
 
 #endif

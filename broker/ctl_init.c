@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "slapd.h"
+#include "tap.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -33,6 +34,7 @@ static const char *const init_users[] = { "latchkey", "nobody" };
 
 static int	init_write_file(const char *, const char *, mode_t);
 static const struct passwd *init_service_user(void);
+static int	init_tap_key(const struct conf *, uid_t, gid_t);
 
 int
 ctl_init(struct ctl *ctl, int argc, char **argv)
@@ -114,6 +116,10 @@ ctl_init(struct ctl *ctl, int argc, char **argv)
 		ctl_fail(ctl, "init", "%s", err);
 		goto unwind;
 	}
+	if (init_tap_key(conf, uid, gid) == -1) {
+		ctl_fail(ctl, "init", "%s: %s", conf->tap_key_file, strerror(errno));
+		goto unwind;
+	}
 	if (slapd_setup(conf, uid, gid, err, sizeof(err)) == -1) {
 		ctl_fail(ctl, "init", "embedded directory: %s", err);
 		goto unwind;
@@ -138,6 +144,14 @@ unwind:
 	/* A half-made instance would be refused by the next init: remove what we wrote. */
 	unlink(conffile);
 	unlink(secretfile);
+	if (conf != NULL && unlink(conf->tap_key_file) == 0) {
+		char *slash = strrchr(conf->tap_key_file, '/');
+
+		if (slash != NULL) {
+			*slash = '\0';
+			rmdir(conf->tap_key_file);
+		}
+	}
 done:
 	conf_free(conf);
 	free(conffile);
@@ -165,6 +179,37 @@ init_write_file(const char *path, const char *text, mode_t mode)
 		return -1;
 	}
 	return 0;
+}
+
+/*
+ * The TAP key (tap.h): 32 random bytes in STATE_DIR/keys/tap.key, mode
+ * 0600 in a 0700 directory, owned by the user the daemon runs as (it reads
+ * the key after dropping privileges on reload; root reads it anyway).
+ */
+static int
+init_tap_key(const struct conf *conf, uid_t uid, gid_t gid)
+{
+	char	*dir, *slash;
+	int	 rc = -1, save;
+
+	dir = xstrdup(conf->tap_key_file);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (util_mkdirs(dir, 0700) == -1 || chown(dir, uid, gid) == -1)
+			goto done;
+	}
+	if (tap_key_create(conf->tap_key_file) == -1)
+		goto done;
+	if (chown(conf->tap_key_file, uid, gid) == -1) {
+		save = errno;
+		unlink(conf->tap_key_file);
+		errno = save;
+		goto done;
+	}
+	rc = 0;
+done:
+	free(dir);
+	return rc;
 }
 
 static const struct passwd *

@@ -16,6 +16,7 @@
 #include "ctl.h"
 #include "log.h"
 #include "store.h"
+#include "tap.h"
 #include "util.h"
 #include "xmalloc.h"
 
@@ -36,6 +37,7 @@ static void	 user_on_user(enum store_err, const struct store_user *, void *);
 static void	 user_on_entries(enum store_err, const struct store_entry *, size_t, void *);
 static void	 user_on_ping(enum store_err, void *);
 static void	 user_print(json_t *);
+static void	 user_tap_json(json_t *, const char *);
 static void	 status_print(json_t *);
 static enum store_err group_exists(struct ctl *, const char *);
 static char	*group_dn(const struct conf *, const char *);
@@ -336,6 +338,47 @@ user_on_user(enum store_err err, const struct store_user *u, void *arg)
 	    "latchkey", u->latchkey, "userHandle", u->handle.len > 0,
 	    "passkeys", (json_int_t)u->npasskeys, "groups", groups,
 	    "tap", u->tap != NULL);
+	if (u->tap != NULL)
+		user_tap_json(res->json, u->tap);
+}
+
+/*
+ * What `user show` says of the TAP: whether there is one, its state and
+ * until when.  The value holds only a keyed hash; the code is never known
+ * here.
+ */
+static void
+user_tap_json(json_t *j, const char *value)
+{
+	struct tap	*t;
+	const char	*state;
+	char		 err[256], from[32], until[32];
+	time_t		 now = util_now();
+
+	if ((t = tap_decode(value, strlen(value), err, sizeof(err))) == NULL) {
+		json_object_set_new(j, "tapState", json_string("unreadable"));
+		json_object_set_new(j, "tapError", json_string(err));
+		return;
+	}
+	if (t->locked_until > now)
+		state = "locked";
+	else if (now < t->start)
+		state = "not yet valid";
+	else if (now >= t->expiry)
+		state = "expired";
+	else if (t->one_time && t->uses > 0)
+		state = "used";
+	else
+		state = "valid";
+	util_time_fmt(t->start, from, sizeof(from));
+	util_time_fmt(t->expiry, until, sizeof(until));
+	json_object_set_new(j, "tapState", json_string(state));
+	json_object_set_new(j, "tapStart", json_string(from));
+	json_object_set_new(j, "tapExpiry", json_string(until));
+	json_object_set_new(j, "tapOneTime", json_boolean(t->one_time));
+	if (t->issuer != NULL)
+		json_object_set_new(j, "tapIssuer", json_string(t->issuer));
+	tap_free(t);
 }
 
 static void
@@ -354,5 +397,15 @@ user_print(json_t *j)
 		printf("%s%s", i ? ", " : "", json_string_value(g));
 	printf("%s\n", json_array_size(json_object_get(j, "groups")) ? "" : "(none)");
 	printf("passkeys:     %lld\n", (long long)json_integer_value(json_object_get(j, "passkeys")));
-	printf("TAP:          %s\n", json_is_true(json_object_get(j, "tap")) ? "issued" : "none");
+	if (!json_is_true(json_object_get(j, "tap")))
+		printf("TAP:          none\n");
+	else if (json_object_get(j, "tapExpiry") == NULL)
+		printf("TAP:          unreadable (%s)\n",
+		    json_string_value(json_object_get(j, "tapError")));
+	else
+		printf("TAP:          %s, from %s until %s, %s\n",
+		    json_string_value(json_object_get(j, "tapState")),
+		    json_string_value(json_object_get(j, "tapStart")),
+		    json_string_value(json_object_get(j, "tapExpiry")),
+		    json_is_true(json_object_get(j, "tapOneTime")) ? "one-time" : "multi-use");
 }
