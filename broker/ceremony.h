@@ -31,7 +31,8 @@ struct ceremony	*ceremony_new(enum ceremony_kind, const char *user, const char *
 /*
  * Removes and returns the ceremony id of that kind if it has not expired;
  * NULL otherwise (unknown, replayed, expired or of the other kind).  The
- * caller frees it with ceremony_free.
+ * id is spent either way: a second take finds nothing.  The caller frees
+ * it with ceremony_free.
  */
 struct ceremony	*ceremony_take(const char *id, enum ceremony_kind);
 void		 ceremony_free(struct ceremony *);
