@@ -35,6 +35,7 @@ function done(res) {
 	document.getElementById("setup-next").textContent = createdNext(res);
 	document.getElementById("setup-start").hidden = true;
 	document.getElementById("setup-result").hidden = false;
+	document.getElementById("setup-aside").hidden = true;
 	say("Your passkey is ready.", "ok");
 	document.getElementById("setup-signin").focus();
 }
