@@ -20,14 +20,21 @@
 
 #include <event2/event.h>
 
+#include <openssl/crypto.h>
+
 #include "attest.h"
+#include "audit.h"
+#include "ceremony.h"
 #include "conf.h"
 #include "http.h"
 #include "log.h"
 #include "mds.h"
+#include "session.h"
 #include "slapd.h"
 #include "status.h"
 #include "store.h"
+#include "tap.h"
+#include "webflow.h"
 #include "xmalloc.h"
 
 #define MAIN_DEFAULT_CONF	LATCHKEY_SYSCONFDIR "/latchkey.conf"
@@ -39,6 +46,9 @@ struct daemon {
 	struct store		*store;
 	struct slapd		*slapd;
 	struct attest_trust	*trust;		/* attestation roots and FIDO metadata */
+	struct webflow		*webflow;	/* the user API and pages */
+	unsigned char		 tap_key[TAP_KEY_LEN];
+	int			 has_tap_key;
 	struct event		*ev_hup, *ev_term, *ev_int;
 };
 
@@ -47,6 +57,7 @@ static int	main_drop_privileges(const struct conf *);
 static int	main_write_pidfile(const char *);
 static struct attest_trust *main_load_trust(const struct conf *, char *, size_t);
 static void	main_reload(struct daemon *);
+static void	main_state_init(const struct conf *);
 static void	main_on_hup(evutil_socket_t, short, void *);
 static void	main_on_term(evutil_socket_t, short, void *);
 
@@ -128,6 +139,14 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	if ((d.trust = main_load_trust(d.conf, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	/* The TAP key may be readable by root alone; without it no pass can be redeemed. */
+	if (tap_key_load(d.conf->tap_key_file, d.tap_key, err, sizeof(err)) == -1)
+		log_warnx("tap-key-file %s: %s: temporary access passes cannot be redeemed",
+		    d.conf->tap_key_file, err);
+	else
+		d.has_tap_key = 1;
+	if (audit_open(d.conf->audit_file, err, sizeof(err)) == -1)
+		fatalx("audit-file %s: %s", d.conf->audit_file, err);
 	if (d.conf->pid_file != NULL && main_write_pidfile(d.conf->pid_file) == -1)
 		fatal("%s", d.conf->pid_file);
 	if (main_drop_privileges(d.conf) == -1)
@@ -141,6 +160,10 @@ main(int argc, char *argv[])
 	d.store = store_new(d.base, d.conf);
 	store_start(d.store);
 	status_init(d.http, d.store);
+	main_state_init(d.conf);
+	d.webflow = webflow_new(d.base, d.http, d.store, d.conf, d.trust,
+	    d.has_tap_key ? d.tap_key : NULL);
+	OPENSSL_cleanse(d.tap_key, sizeof(d.tap_key));
 
 	d.ev_hup = evsignal_new(d.base, SIGHUP, main_on_hup, &d);
 	d.ev_term = evsignal_new(d.base, SIGTERM, main_on_term, &d);
@@ -158,6 +181,10 @@ main(int argc, char *argv[])
 	event_free(d.ev_term);
 	event_free(d.ev_int);
 	http_free(d.http);
+	webflow_free(d.webflow);
+	session_cleanup();
+	ceremony_cleanup();
+	audit_close();
 	status_free(d.store);
 	store_free(d.store);
 	slapd_stop(d.slapd);
@@ -229,6 +256,15 @@ fail:
 	return NULL;
 }
 
+/* Session and ceremony lifetimes from the configuration (at start and on reload). */
+static void
+main_state_init(const struct conf *conf)
+{
+	session_init((time_t)(conf->session_idle_ms / 1000),
+	    (time_t)(conf->session_lifetime_ms / 1000));
+	ceremony_init((time_t)(conf->ceremony_timeout_ms / 1000));
+}
+
 static int
 main_write_pidfile(const char *path)
 {
@@ -270,6 +306,8 @@ main_reload(struct daemon *d)
 	}
 	attest_trust_free(d->trust);
 	d->trust = trust;
+	webflow_reconf(d->webflow, nc, trust);
+	main_state_init(nc);
 	store_reconf(d->store, nc);
 	log_setlevel((enum log_level)nc->log_level);
 	/* http, store and slapd keep copies of what they need, never the struct. */

@@ -80,6 +80,7 @@ webflow_new(struct event_base *base, struct http *http, struct store *store,
 		wf->has_tap_key = 1;
 	}
 	http_add_routes(http, wf_routes, sizeof(wf_routes) / sizeof(wf_routes[0]), wf);
+	webflow_pages_init(wf);
 	return (wf);
 }
 

@@ -113,6 +113,9 @@ json_t		*wf_passkey_json(const struct passkey *);
 int		 wf_label_ok(const char *);
 char		*wf_time(time_t);
 
+/* webflow_pages.c: a GET route for each embedded page and asset. */
+void	 webflow_pages_init(struct webflow *);
+
 /* The handlers, one file each. */
 void	 wf_tap_redeem(struct evhttp_request *, void *);
 void	 wf_register_begin(struct evhttp_request *, void *);

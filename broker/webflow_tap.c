@@ -37,6 +37,7 @@ static void	 tap_invalid(struct wf_req *, const char *);
 static void	 tap_locked(struct wf_req *, time_t);
 static void	 tap_granted(struct wf_req *);
 static json_t	*tap_extra(const struct wf_req *);
+static int	 tap_code_right(const struct wf_req *);
 
 void
 wf_tap_redeem(struct evhttp_request *req, void *arg)
@@ -76,6 +77,7 @@ static void
 tap_on_user(enum store_err err, const struct store_user *u, void *arg)
 {
 	struct wf_req	*r = arg;
+	enum tap_result	 res;
 	char		 why[128];
 	time_t		 now = util_now();
 
@@ -107,7 +109,10 @@ tap_on_user(enum store_err err, const struct store_user *u, void *arg)
 	free(r->old_val);
 	r->old_val = xstrdup(u->tap);
 
-	switch (tap_check(r->tap, r->wf->tap_key, r->code, now)) {
+	res = tap_check(r->tap, r->wf->tap_key, r->code, now);
+	if ((res == TAP_EXPIRED || res == TAP_NOT_YET) && !tap_code_right(r))
+		res = TAP_WRONG;	/* only the holder of the code learns why */
+	switch (res) {
 	case TAP_OK:
 		r->tap->uses++;
 		r->tap->failures = 0;
@@ -235,4 +240,19 @@ tap_extra(const struct wf_req *r)
 {
 	return (json_pack("{s:s, s:b, s:i}", "tap", r->tap->id,
 	    "oneTime", r->tap->one_time, "failures", (int)r->tap->failures));
+}
+
+/*
+ * Whether the code matches, whatever the pass's dates and lock: tap_check
+ * answers "expired" before it looks at the code, and telling that to
+ * anyone would tell them who holds a pass.
+ */
+static int
+tap_code_right(const struct wf_req *r)
+{
+	struct tap	 t = *r->tap;	/* shallow: nothing of it is freed */
+
+	t.locked_until = 0;
+	t.uses = 0;
+	return (tap_check(&t, r->wf->tap_key, r->code, t.start) == TAP_OK);
 }
