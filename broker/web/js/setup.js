@@ -30,8 +30,8 @@ async function register() {
 }
 
 function done(res) {
-	document.getElementById("setup-done").textContent = createdText(res) + " for " +
-	    redeemed + ".";
+	document.getElementById("setup-done").textContent = createdText(res) +
+	    " was created for " + redeemed + ".";
 	document.getElementById("setup-next").textContent = createdNext(res);
 	document.getElementById("setup-start").hidden = true;
 	document.getElementById("setup-result").hidden = false;

@@ -141,7 +141,7 @@ export function createdText(res) {
 		return "A passkey on this security key (" + name + ")";
 	if (name)
 		return "A passkey on this device only (" + name + ")";
-	return "A passkey on this device or security key only";
+	return "A passkey that stays on this device or security key";
 }
 
 // What the person can do next with it.
