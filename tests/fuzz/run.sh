@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs every libFuzzer harness tests/fuzz/fuzz_NAME: first over its seed
 # corpus tests/fuzz/corpus/NAME (each file once), then fuzzing for
-# FUZZ_SECONDS (default 15) from a copy of that corpus in a temporary
+# FUZZ_SECONDS (default 10) from a copy of that corpus in a temporary
 # directory, so the tree is never written.  A crash, a leak, a timeout or an
 # exhausted memory limit fails the harness; the log keeps libFuzzer's output,
 # and the input that failed is kept next to the harness as
@@ -11,7 +11,7 @@ set -eu
 
 : "${top_builddir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_srcdir:=$top_builddir}"
-: "${FUZZ_SECONDS:=15}"
+: "${FUZZ_SECONDS:=10}"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/lk-fuzz.XXXXXX")
 trap 'rm -rf "$T"' EXIT INT TERM
