@@ -17,7 +17,7 @@ CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 # copied to the build tree first, so the source tree stays untouched.
 E2E=$top_builddir/tests/e2e
 if [ "$(cd "$E2E_SRC" && pwd)" != "$(mkdir -p "$E2E" && cd "$E2E" && pwd)" ]; then
-	cp "$E2E_SRC"/package.json "$E2E_SRC"/package-lock.json "$E2E_SRC"/*.mjs "$E2E"/
+	cp -p "$E2E_SRC"/package.json "$E2E_SRC"/package-lock.json "$E2E_SRC"/*.mjs "$E2E"/
 fi
 
 # What the run needs, said plainly (scripts/install-deps.sh installs them).
@@ -108,6 +108,28 @@ nfail=$((nfail + $(grep -c '^not ok - ' "$T/node.out" || true)))
 if [ "$rc" -ne 0 ] && ! grep -q '^not ok - ' "$T/node.out"; then
 	not_ok "node --test exits 0 (it exited $rc)"
 fi
+
+# What the browser did is in the audit trail, one JSON line per event, and
+# no TAP code is in the trail or the daemon's log.
+AUDIT=$T/inst/audit.log
+check "the audit trail has both registrations (alice synced, bob device-bound), three sign-ins of alice, one of bob, and carol's lockout" \
+    python3 -c 'import json, sys
+from collections import Counter
+c = Counter()
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    c[(d["event"], d["outcome"], d["subject"], d.get("type"))] += 1
+want = {("registration", "success", "alice", "synced"): 1,
+    ("registration", "success", "bob", "device-bound"): 1,
+    ("signin", "success", "alice", "synced"): 3,
+    ("signin", "success", "bob", "device-bound"): 1,
+    ("tap.locked", "locked", "carol", None): 1}
+bad = {k: (c[k], v) for k, v in want.items() if c[k] != v}
+for k, (got, exp) in bad.items():
+    print("# audit: %s: %d, expected %d" % (" ".join(map(str, k)), got, exp))
+sys.exit(1 if bad else 0)' "$AUDIT"
+check "no TAP code in the audit trail or the daemon's log" \
+    sh -c "! grep -q -F -e '$TAP_ALICE' -e '$TAP_BOB' -e '$TAP_CAROL' '$AUDIT' '$T/daemon.log'"
 
 # Whatever the pages did, the daemon must still be up and answering.
 check "latchkeyd is still serving after the browser runs" \
