@@ -55,8 +55,9 @@ static const struct http_route wf_routes[] = {
 	{ .method = "DELETE", .path = "/api/v1/me/passkeys/*", .handler = wf_me_passkey },
 };
 
-/* COSE algorithms offered, in the order of preference (WebAuthn §5.4.3). */
-static const int wf_algs[] = { -7, -8, -35, -257 };
+/* COSE algorithms offered, in the order of preference (WebAuthn §5.4.3): ES256, EdDSA, ES384, RS256. */
+const int	 wf_algs[] = { -7, -8, -35, -257 };
+const size_t	 wf_nalgs = sizeof(wf_algs) / sizeof(wf_algs[0]);
 
 /*
  * Adds the API and page routes.  tap_key NULL: TAP redemption is off (the
@@ -327,7 +328,7 @@ wf_policy(const struct webflow *wf, struct wa_policy *p)
 	p->norigins = wf->conf->norigins;
 	p->require_uv = 1;
 	p->algs = wf_algs;
-	p->nalgs = sizeof(wf_algs) / sizeof(wf_algs[0]);
+	p->nalgs = wf_nalgs;
 	p->trust = wf->trust;
 	p->now = util_now();
 }

@@ -77,6 +77,8 @@ struct wf_req {
 };
 
 /* webflow.c */
+extern const int	 wf_algs[];	/* pubKeyCredParams, and what the verifier accepts */
+extern const size_t	 wf_nalgs;
 struct wf_req	*wf_req_new(struct webflow *, struct evhttp_request *);
 void		 wf_req_free(struct wf_req *);
 /* Parks the request (once) on operation op; a store call that returns 0 still calls back. */

@@ -144,16 +144,15 @@ reg_options(struct wf_req *r)
 	json_t			*params, *pk;
 	char			*challenge, *uid;
 	size_t			 i;
-	static const int	 algs[] = { -7, -8, -35, -257 };
 	long long		 ttl;
 
 	c = ceremony_new(CEREMONY_REGISTER, r->user, r->sid);
 	challenge = util_b64url_encode(c->challenge, sizeof(c->challenge));
 	uid = util_b64url_encode(r->handle, r->handlelen);
 	params = json_array();
-	for (i = 0; i < sizeof(algs) / sizeof(algs[0]); i++)
+	for (i = 0; i < wf_nalgs; i++)
 		json_array_append_new(params, json_pack("{s:s, s:i}", "type",
-		    "public-key", "alg", algs[i]));
+		    "public-key", "alg", wf_algs[i]));
 	ttl = (long long)(c->expires - util_now()) * 1000;
 	pk = json_pack("{s:{s:s, s:s}, s:{s:s, s:O, s:O}, s:s, s:o, s:I, s:O, "
 	    "s:{s:s, s:b, s:s}, s:s, s:[], s:{s:b}}",
