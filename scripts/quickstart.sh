@@ -1,8 +1,8 @@
 #!/bin/sh
 # Quick start: installs the dependencies, builds, creates an instance on the
 # embedded default in ./demo (a private slapd and latchkeyd on
-# http://localhost:PORT), adds a demo user, and runs latchkeyd in the
-# foreground until Ctrl-C.  LATCHKEY_PORT (default 8080) and
+# http://localhost:PORT), adds a demo user, issues a fresh Temporary Access
+# Pass for it, and runs latchkeyd in the foreground until Ctrl-C.  LATCHKEY_PORT (default 8080) and
 # LATCHKEY_RADIUS_PORT (default 1812) change the ports.
 set -eu
 cd "$(dirname "$0")/.."
@@ -33,6 +33,8 @@ until curl -fsS "$url/readyz" >/dev/null 2>&1; do
 done
 ctl() { ./latchkeyctl -c "$conf" "$@"; }
 ctl user show demo >/dev/null 2>&1 || ctl user add demo --display-name "Demo User"
+# A fresh one-time Temporary Access Pass: the code is the last line.
+code=$(ctl tap issue demo --lifetime 1h | tail -n 1)
 
 cat <<MSG
 
@@ -40,6 +42,12 @@ cat <<MSG
 latchkey is running: $url
   $url/healthz -> $(curl -fsS "$url/healthz")
   $url/readyz  -> $(curl -fsS "$url/readyz")
+
+Set up a passkey as the demo user:
+  1. open $url/setup in your browser
+  2. user name: demo
+     temporary access pass: $code   (one use, valid for 1 hour)
+  3. unlock with your face, fingerprint or PIN; then sign in at $url
 
 The demo user in the directory:
 $(ctl user show demo)
