@@ -549,6 +549,9 @@ test_ids(void **state)
 		{ "setup-done", "p", 0, "", NULL },
 		{ "setup-signin", "a", 0, "", "href" },
 		{ "message", "p", 0, "", "role" },
+		{ "campaign", "section", 0, "", "hidden" },
+		{ "campaign-setup", "button", 0, "", NULL },
+		{ "campaign-not-now", "button", 0, "", NULL },
 	};
 	struct id_want	 passkeys[] = {
 		{ "passkeys-list", "ul", 0, "", NULL },
@@ -557,6 +560,7 @@ test_ids(void **state)
 		{ "add-passkey", "button", 0, "", NULL },
 		{ "signout", "button", 0, "", NULL },
 		{ "message", "p", 0, "", "role" },
+		{ "passkeys-assurance", "p", 0, "", "hidden" },
 	};
 	const char	*pk;
 
@@ -565,10 +569,10 @@ test_ids(void **state)
 	assert_string_equal(signin[0].attr, "username webauthn");
 	assert_string_equal(signin[3].attr, "/setup");
 	assert_string_equal(signin[4].attr, "polite");
-	ids_expect("/setup", setup, 6);
+	ids_expect("/setup", setup, 9);
 	assert_string_equal(setup[4].attr, "/");
 	assert_string_equal(setup[5].attr, "status");
-	ids_expect("/passkeys", passkeys, 6);
+	ids_expect("/passkeys", passkeys, 7);
 	assert_string_equal(passkeys[5].attr, "status");
 	/* One passkey's parts, cloned from the template by passkeys.js. */
 	pk = must_find("/passkeys")->data;

@@ -7,7 +7,7 @@
 import { api } from "./api.js";
 import { createPasskey, supported } from "./webauthn.js";
 import { busy, ready, say } from "./ui.js";
-import { UNLOCK, UNSUPPORTED, createdText, dates, errorText, kindText,
+import { UNLOCK, UNSUPPORTED, assuranceText, createdText, dates, errorText, kindText,
     providerText } from "./words.js";
 
 const LABEL_MAX = 64;
@@ -145,6 +145,9 @@ async function load() {
 	const me = await api("GET", "/api/v1/me");
 	const who = me.displayName || me.user || "";
 	document.getElementById("passkeys-user").textContent = who;
+	const strong = document.getElementById("passkeys-assurance");
+	strong.textContent = assuranceText(me.assurance);
+	strong.hidden = strong.textContent === "";
 	const passkeys = Array.isArray(me.passkeys) ?
 	    me.passkeys.filter((pk) => pk && typeof pk.id === "string") : [];
 	list.replaceChildren(...passkeys.map((pk) => item(pk, me.passkeyId)));

@@ -6,12 +6,16 @@
 import { api } from "./api.js";
 import { createPasskey, supported } from "./webauthn.js";
 import { busy, ready, say } from "./ui.js";
-import { UNLOCK, UNSUPPORTED, createdNext, createdText, errorText } from "./words.js";
+import { CAMPAIGN_SNOOZED, UNLOCK, UNSUPPORTED, campaignText, createdNext, createdText,
+    errorText } from "./words.js";
 
 const form = document.getElementById("setup-form");
 const username = document.getElementById("setup-username");
 const code = document.getElementById("setup-code");
 const submit = document.getElementById("setup-submit");
+const campaign = document.getElementById("campaign");
+const campaignSetup = document.getElementById("campaign-setup");
+const campaignNotNow = document.getElementById("campaign-not-now");
 
 // The user name whose pass was redeemed in this page: a one-time pass
 // works once, so a closed prompt is retried on the session it bought.
@@ -27,6 +31,38 @@ async function register() {
 	say("Saving your passkey…");
 	return api("POST", "/api/v1/passkeys/register/finish",
 	    { ceremony: begin.ceremony, credential });
+}
+
+// The registration campaign (ARCHITECTURE §5, GET /api/v1/me on the session
+// the pass bought): when the organisation asks this person to set up a
+// passkey, the page asks first, with "Not now" while snoozes remain.  Any
+// failure to read it leaves the page as it was: creating the passkey goes on.
+async function campaignPrompt() {
+	let me;
+	try {
+		me = await api("GET", "/api/v1/me");
+	} catch (err) {
+		return false;
+	}
+	const c = me && typeof me.campaign === "object" && me.campaign !== null ? me.campaign : null;
+	if (!c || c.prompt !== true)
+		return false;
+	campaignShow(c);
+	return true;
+}
+
+function campaignShow(c) {
+	document.getElementById("campaign-text").textContent = campaignText(c);
+	campaignNotNow.hidden = c.canSnooze !== true;
+	document.getElementById("setup-start").hidden = true;
+	campaign.hidden = false;
+	say("");
+	campaignSetup.focus();
+}
+
+function campaignHide() {
+	campaign.hidden = true;
+	document.getElementById("setup-start").hidden = false;
 }
 
 function done(res) {
@@ -49,6 +85,9 @@ async function setup(name, pass) {
 			say("Checking your pass…");
 			await api("POST", "/api/v1/tap/redeem", { username: name, code: pass });
 			redeemed = name;
+			code.value = "";
+			if (await campaignPrompt())
+				return;
 		}
 		step = "register";
 		const res = await register();
@@ -69,6 +108,57 @@ async function setup(name, pass) {
 		busy(false, submit);
 	}
 }
+
+campaignSetup.addEventListener("click", async () => {
+	if (!supported()) {
+		say(UNSUPPORTED, "error");
+		return;
+	}
+	busy(true, campaignSetup, campaignNotNow);
+	try {
+		const res = await register();
+		campaign.hidden = true;
+		done(res);
+	} catch (err) {
+		if (err.status === 401) {
+			redeemed = null;
+			campaignHide();
+			say(SESSION_OVER, "error");
+			code.focus();
+		} else {
+			const text = errorText(err, "register");
+			say(text, text ? "error" : "");
+		}
+	} finally {
+		busy(false, campaignSetup, campaignNotNow);
+	}
+});
+
+campaignNotNow.addEventListener("click", async () => {
+	busy(true, campaignSetup, campaignNotNow);
+	try {
+		await api("POST", "/api/v1/me/campaign/snooze", {});
+		campaignHide();
+		say(CAMPAIGN_SNOOZED, "ok");
+		submit.focus();
+	} catch (err) {
+		if (err.status === 401) {
+			redeemed = null;
+			campaignHide();
+			say(SESSION_OVER, "error");
+			code.focus();
+		} else {
+			// No snoozes left after all (another tab used the last):
+			// the prompt stays, without "Not now".
+			if (err.status === 403 || err.status === 409)
+				campaignNotNow.hidden = true;
+			const text = errorText(err, "snooze");
+			say(text, text ? "error" : "");
+		}
+	} finally {
+		busy(false, campaignSetup, campaignNotNow);
+	}
+});
 
 form.addEventListener("submit", (ev) => {
 	ev.preventDefault();

@@ -7,7 +7,7 @@
 import { api } from "./api.js";
 import { autofillAvailable, getPasskey, supported } from "./webauthn.js";
 import { busy, ready, say } from "./ui.js";
-import { UNLOCK, UNSUPPORTED, errorText } from "./words.js";
+import { UNLOCK, UNSUPPORTED, assuranceText, errorText } from "./words.js";
 
 // A ceremony lives 5 minutes on the server: renew the background one before.
 const AUTOFILL_RENEW_MS = 4 * 60 * 1000;
@@ -22,8 +22,8 @@ const passkey = document.getElementById("signin-passkey");
 let autofill = null;	// { abort: AbortController, done: Promise, timer }
 
 async function finish(ceremony, credential) {
-	await api("POST", "/api/v1/signin/finish", { ceremony, credential });
-	say("Signed in.", "ok");
+	const res = await api("POST", "/api/v1/signin/finish", { ceremony, credential });
+	say(assuranceText(res.assurance) || "Signed in.", "ok");
 	window.location.assign("/passkeys");
 }
 
@@ -52,8 +52,10 @@ function autofillStart() {
 		const text = errorText(err, "signin");
 		if (text)
 			say(text, "error");
-		// A failure past the prompt leaves the field without passkeys: offer them again.
-		if (err && err.name !== "NotAllowedError")
+		// A failure past the prompt leaves the field without passkeys: offer
+		// them again, unless the organisation refused that passkey (offering
+		// it again would only be refused again).
+		if (err && err.name !== "NotAllowedError" && err.status !== 403)
 			window.setTimeout(autofillRestart, AUTOFILL_RETRY_MS);
 	});
 	const timer = window.setTimeout(autofillRestart, AUTOFILL_RENEW_MS);

@@ -22,6 +22,8 @@ const API_CODES = {
 	tap_used: "That pass has already been used. Ask the helpdesk for a new one.",
 	tap_not_yet: "That pass can't be used yet. Try again at the time the helpdesk gave you.",
 	tap_missing: "There is no pass for this user name. Check the user name, or ask the helpdesk for a pass.",
+	snooze_limit: "You've put this off as many times as your organisation allows. Set up your passkey now.",
+	campaign_required: "You've put this off as many times as your organisation allows. Set up your passkey now.",
 	confirm_last: "This is your only passkey. Confirm to remove it.",
 	passkey_required: "You can't remove your only passkey: your organisation requires one. Add another passkey first, then remove this one.",
 	last_passkey: "You can't remove your only passkey: your organisation requires one. Add another passkey first, then remove this one.",
@@ -42,6 +44,48 @@ const API_CODES = {
 	be_changed: "That passkey could not be checked. Try again; if it keeps failing, tell the helpdesk.",
 };
 
+// A passkey refused by the organisation's passkey rules (API 403 with one of
+// these codes, at registration or at sign-in).  The API's message, already
+// for people, says why; these say what to do next.
+const POLICY_NEXT = {
+	passkey_type: {
+		register: "Use another phone, computer or security key, or ask the helpdesk which kind of passkey your organisation allows.",
+		signin: "Sign in with another passkey if you have one. If not, ask the helpdesk for a temporary pass and set up a passkey your organisation allows.",
+	},
+	attestation_required: {
+		register: "Your organisation only accepts passkeys whose maker it can check. Use a security key your organisation gave you or approves, or ask the helpdesk which ones are allowed.",
+		signin: "Sign in with another passkey if you have one. If not, ask the helpdesk for a temporary pass and set up a passkey your organisation allows.",
+	},
+	aaguid_not_allowed: {
+		register: "Use a phone, computer or security key from the list your organisation allows; the helpdesk can tell you which ones.",
+		signin: "Sign in with another passkey if you have one. If not, ask the helpdesk for a temporary pass and set up a passkey your organisation allows.",
+	},
+	aaguid_blocked: {
+		register: "Your organisation no longer accepts passkeys from this maker. Use another phone, computer or security key, or ask the helpdesk which ones are allowed.",
+		signin: "Your organisation no longer accepts passkeys from this maker. Ask the helpdesk for a temporary pass and set up a new passkey on another phone, computer or security key.",
+	},
+	uv_required: {
+		register: "Your device didn't check that it's you. Try again, and " + UNLOCK + ", when asked.",
+		signin: "Your device didn't check that it's you. Try again, and " + UNLOCK + ", when asked.",
+	},
+	no_profile: {
+		register: "Your account isn't set up to use passkeys yet. Ask the helpdesk to allow passkeys for you, then try again.",
+		signin: "Your account isn't set up to use passkeys yet. Ask the helpdesk to allow passkeys for you.",
+	},
+};
+
+// The API's own sentence (for people) and what to do next, for a refusal
+// by the passkey rules; null for any other error.
+function policyText(err, ctx) {
+	if (err.status !== 403 || !Object.prototype.hasOwnProperty.call(POLICY_NEXT, err.code))
+		return null;
+	const next = POLICY_NEXT[err.code][ctx === "signin" ? "signin" : "register"];
+	const why = typeof err.message === "string" ? err.message.trim() : "";
+	if (!why || why === err.code || why === next)
+		return next;
+	return /[.!?]$/.test(why) ? why + " " + next : why + ". " + next;
+}
+
 const AGAIN = "Something went wrong. Try again; if it keeps happening, tell the helpdesk.";
 
 // What to tell the person about a failure of an API call, or null when there
@@ -55,6 +99,9 @@ function apiText(err, ctx) {
 		    "Wait " + duration(err.retryAfter) : "Wait a minute";
 		return "Too many tries. " + wait + ", then try again.";
 	}
+	const policy = policyText(err, ctx);
+	if (policy)
+		return policy;
 	if (Object.prototype.hasOwnProperty.call(API_CODES, err.code))
 		return API_CODES[err.code];
 	if (err.code.startsWith("ceremony"))
@@ -73,6 +120,8 @@ function apiText(err, ctx) {
 			return API_CODES.profile_refused;
 		if (ctx === "remove")
 			return API_CODES.passkey_required;
+		if (ctx === "snooze")
+			return API_CODES.snooze_limit;
 		return "You can't do that from here. Sign in again and retry.";
 	}
 	if (err.status === 404 && (ctx === "rename" || ctx === "remove"))
@@ -150,6 +199,32 @@ export function createdNext(res) {
 		return "It is also on your other devices signed in to the same account. Next time, sign in and " + UNLOCK + ".";
 	return "It stays on this one device and is never copied. Next time, sign in and " + UNLOCK + ".";
 }
+
+// Said after a sign-in, from the signin/finish answer or GET /api/v1/me:
+// the strongest kind (a passkey on a checked security key or device, used
+// with your face, fingerprint or PIN) is named; otherwise nothing.
+export function assuranceText(assurance) {
+	// A regular expression, not a string: the API's value is no word for people.
+	return typeof assurance === "string" && /^aal3$/.test(assurance) ?
+	    "Signed in with a security key." : "";
+}
+
+// The registration campaign's prompt after a sign-in with a temporary pass:
+// {prompt, snoozesLeft, canSnooze} from GET /api/v1/me.
+export function campaignText(c) {
+	if (c.canSnooze) {
+		const n = Number.isInteger(c.snoozesLeft) && c.snoozesLeft >= 0 ? c.snoozesLeft : null;
+		const left = n === null ? "" :
+		    n === 1 ? " You can put this off 1 more time." :
+		    " You can put this off " + n + " more times.";
+		return "Your organisation asks you to set up a passkey, so that next time you can sign in " +
+		    "without a temporary pass. It takes a minute: " + UNLOCK + "." + left;
+	}
+	return "Your organisation now requires a passkey. Set one up to continue: " + UNLOCK + ".";
+}
+
+export const CAMPAIGN_SNOOZED = "All right, not now. You'll be asked again the next time you sign in. " +
+    "You can still create your passkey here at any time.";
 
 export function kindText(type) {
 	return type === "synced" ? "Synced across your devices" : "On one device";
