@@ -32,6 +32,7 @@
 #include "conf.h"
 #include "http.h"
 #include "log.h"
+#include "policy.h"
 #include "util.h"
 #include "webflow.h"
 #include "webflow_priv.h"
@@ -42,6 +43,20 @@ static void	 wf_on_gone(void *);
 static int	 wf_origin_ok(const struct webflow *, struct evhttp_request *);
 static int	 wf_ctype_ok(const char *);
 static void	 wf_peer(struct evhttp_request *, char *, size_t);
+static void	 wf_pol_want(struct wf_req *);
+static void	 wf_pol_fetch(struct webflow *);
+static void	 wf_pol_on_search(enum store_err, const struct store_entry *, size_t, void *);
+static struct wf_pol *wf_pol_ref(struct wf_pol *);
+static void	 wf_pol_unref(struct wf_pol *);
+static void	 wf_on_user_in(enum store_err, const struct store_user *, void *);
+static void	 wf_join(struct wf_req *, enum store_err, const struct store_user *);
+static struct store_user *wf_user_dup(const struct store_user *);
+static void	 wf_user_free(struct store_user *);
+static void	 wf_free_now(struct webflow *);
+
+/* The entries the policy is made of, under latchkey_base. */
+static const char wf_pol_filter[] = "(|(objectClass=latchkeyPasskeyProfile)"
+    "(objectClass=latchkeyTapPolicy)(objectClass=latchkeyCampaignPolicy))";
 
 static const struct http_route wf_routes[] = {
 	{ .method = "POST", .path = "/api/v1/tap/redeem", .handler = wf_tap_redeem },
@@ -53,6 +68,7 @@ static const struct http_route wf_routes[] = {
 	{ .method = "GET", .path = "/api/v1/me", .handler = wf_me },
 	{ .method = "PATCH", .path = "/api/v1/me/passkeys/*", .handler = wf_me_passkey },
 	{ .method = "DELETE", .path = "/api/v1/me/passkeys/*", .handler = wf_me_passkey },
+	{ .method = "POST", .path = "/api/v1/me/campaign/snooze", .handler = wf_me_snooze },
 };
 
 /* COSE algorithms offered, in the order of preference (WebAuthn §5.4.3): ES256, EdDSA, ES384, RS256. */
@@ -76,6 +92,7 @@ webflow_new(struct event_base *base, struct http *http, struct store *store,
 	wf->store = store;
 	wf->conf = conf;
 	wf->trust = trust;
+	TAILQ_INIT(&wf->pol_waiters);
 	if (tap_key != NULL) {
 		memcpy(wf->tap_key, tap_key, TAP_KEY_LEN);
 		wf->has_tap_key = 1;
@@ -92,14 +109,37 @@ webflow_reconf(struct webflow *wf, const struct conf *conf,
 {
 	wf->conf = conf;
 	wf->trust = trust;
+	/* The latchkey base may have moved: read the policy again. */
+	wf_pol_unref(wf->pol);
+	wf->pol = NULL;
+	wf->pol_gen++;
 }
 
-/* Parked requests have been told by http_free (gone) before this. */
+/*
+ * Parked requests have been told by http_free (gone) before this, so no
+ * request waits for the policy any more.  A policy search that could not
+ * start still calls back (from store_free): that callback frees then.
+ */
 void
 webflow_free(struct webflow *wf)
 {
 	if (wf == NULL)
 		return;
+	if (wf->pol_fetching && wf->pol_op != 0) {
+		store_cancel(wf->store, wf->pol_op);
+		wf->pol_fetching = 0;
+	}
+	if (wf->pol_fetching) {
+		wf->closing = 1;
+		return;
+	}
+	wf_free_now(wf);
+}
+
+static void
+wf_free_now(struct webflow *wf)
+{
+	wf_pol_unref(wf->pol);
 	OPENSSL_cleanse(wf->tap_key, sizeof(wf->tap_key));
 	free(wf);
 }
@@ -122,6 +162,12 @@ wf_req_free(struct wf_req *r)
 {
 	if (r == NULL)
 		return;
+	if (r->pol_wait) {
+		TAILQ_REMOVE(&r->wf->pol_waiters, r, pol_entry);
+		r->pol_wait = 0;
+	}
+	wf_pol_unref(r->pol);
+	wf_user_free(r->ucopy);
 	json_decref(r->body);
 	free(r->user);
 	free(r->dn);
@@ -169,6 +215,15 @@ wf_on_gone(void *arg)
 {
 	struct wf_req	*r = arg;
 
+	if (r->op == 0 && r->pol_wait && !r->user_pending) {
+		/* Only the policy is awaited: nothing of the store's refers to r. */
+		wf_req_free(r);
+		return;
+	}
+	if (r->pol_wait) {
+		TAILQ_REMOVE(&r->wf->pol_waiters, r, pol_entry);
+		r->pol_wait = 0;
+	}
 	if (r->op == 0) {
 		/* An operation that failed to start still calls back once. */
 		r->gone = 1;
@@ -190,6 +245,243 @@ wf_error(struct wf_req *r, int status, const char *code, const char *message)
 {
 	http_reply_error(r->req, status, code, message);
 	wf_req_free(r);
+}
+
+void
+wf_user_policy(struct wf_req *r, int by_credential, store_user_cb cb)
+{
+	uint64_t	 op;
+
+	r->ucb = cb;
+	r->user_pending = 1;
+	if (by_credential)
+		op = store_user_by_credential(r->wf->store, r->cred_id, r->cred_idlen,
+		    wf_on_user_in, r);
+	else
+		op = store_user_by_name(r->wf->store, r->user, wf_on_user_in, r);
+	wf_wait(r, op);
+	wf_pol_want(r);
+}
+
+/* The user is in: go on if the policy is too, else keep a copy and wait. */
+static void
+wf_on_user_in(enum store_err err, const struct store_user *u, void *arg)
+{
+	struct wf_req	*r = arg;
+
+	r->user_pending = 0;
+	if (wf_arrived(r))
+		return;
+	if (r->pol_done) {
+		wf_join(r, err, u);
+		return;
+	}
+	r->uerr = err;
+	wf_user_free(r->ucopy);
+	r->ucopy = err == STORE_OK ? wf_user_dup(u) : NULL;
+}
+
+/* Both are in: the handler's callback, with the first error that matters. */
+static void
+wf_join(struct wf_req *r, enum store_err uerr, const struct store_user *u)
+{
+	if (uerr == STORE_OK && r->pol == NULL)
+		r->ucb(r->pol_err != STORE_OK ? r->pol_err : STORE_INVALID, NULL, r);
+	else
+		r->ucb(uerr, uerr == STORE_OK ? u : NULL, r);
+}
+
+/* The cached policy if it is fresh, else a place in the queue of the search. */
+static void
+wf_pol_want(struct wf_req *r)
+{
+	struct webflow	*wf = r->wf;
+
+	if (r->pol_done)
+		return;
+	if (wf->pol != NULL && util_now_ms() - wf->pol_at < WF_POLICY_TTL_MS) {
+		r->pol = wf_pol_ref(wf->pol);
+		r->pol_err = STORE_OK;
+		r->pol_done = 1;
+		return;
+	}
+	TAILQ_INSERT_TAIL(&wf->pol_waiters, r, pol_entry);
+	r->pol_wait = 1;
+	if (!wf->pol_fetching)
+		wf_pol_fetch(wf);
+}
+
+/* One search for every waiting request (never one per request). */
+static void
+wf_pol_fetch(struct webflow *wf)
+{
+	wf->pol_fetching = 1;
+	wf->pol_began = util_now_ms();
+	wf->pol_op_gen = wf->pol_gen;
+	wf->pol_op = 0;
+	wf->pol_op = store_search(wf->store, wf->conf->latchkey_base, wf_pol_filter, NULL,
+	    wf_pol_on_search, wf);
+}
+
+/*
+ * The policy entries: decoded (policy_from_entries bounds and checks
+ * them), kept for WF_POLICY_TTL_MS from when the search began, and handed
+ * to every waiting request.  A policy that cannot be read refuses what
+ * needs it (fail closed) and is not kept: the next request reads again.
+ */
+static void
+wf_pol_on_search(enum store_err err, const struct store_entry *e, size_t n, void *arg)
+{
+	struct webflow	*wf = arg;
+	struct wf_req	*r;
+	struct wf_pol	*h = NULL;
+	struct store_user *u;
+	struct policy	*p;
+	char		 why[256];
+
+	wf->pol_fetching = 0;
+	wf->pol_op = 0;
+	if (wf->closing) {
+		wf_free_now(wf);
+		return;
+	}
+	if (err == STORE_NOTFOUND) {
+		/* No latchkey base: no entries, so the policy's defaults. */
+		err = STORE_OK;
+		e = NULL;
+		n = 0;
+	}
+	if (err == STORE_OK) {
+		if ((p = policy_from_entries(e, n, why, sizeof(why))) == NULL) {
+			log_warnx("webflow: the policy under %s cannot be used: %s",
+			    wf->conf->latchkey_base != NULL ? wf->conf->latchkey_base :
+			    "(no latchkey base)", why);
+			err = STORE_INVALID;
+		} else {
+			h = xcalloc(1, sizeof(*h));
+			h->p = p;
+			h->refs = 1;
+		}
+	} else
+		log_warnx("webflow: reading the policy: %s", store_strerror(err));
+	if (h != NULL && wf->pol_op_gen == wf->pol_gen) {
+		wf_pol_unref(wf->pol);
+		wf->pol = wf_pol_ref(h);
+		wf->pol_at = wf->pol_began;
+	}
+	while ((r = TAILQ_FIRST(&wf->pol_waiters)) != NULL) {
+		TAILQ_REMOVE(&wf->pol_waiters, r, pol_entry);
+		r->pol_wait = 0;
+		r->pol_done = 1;
+		r->pol_err = err;
+		r->pol = h != NULL ? wf_pol_ref(h) : NULL;
+		if (r->user_pending)
+			continue;
+		/* The callback may free r: the copy is taken out of it first. */
+		u = r->ucopy;
+		r->ucopy = NULL;
+		wf_join(r, r->uerr, u);
+		wf_user_free(u);
+	}
+	wf_pol_unref(h);
+}
+
+static struct wf_pol *
+wf_pol_ref(struct wf_pol *h)
+{
+	h->refs++;
+	return (h);
+}
+
+static void
+wf_pol_unref(struct wf_pol *h)
+{
+	if (h == NULL || --h->refs > 0)
+		return;
+	policy_free(h->p);
+	free(h);
+}
+
+static struct store_val *
+wf_vals_dup(const struct store_val *v, size_t n)
+{
+	struct store_val	*c;
+	size_t			 i;
+
+	if (n == 0)
+		return (NULL);
+	c = xcalloc(n, sizeof(*c));
+	for (i = 0; i < n; i++) {
+		c[i].data = xmalloc(v[i].len + 1);
+		memcpy(c[i].data, v[i].data, v[i].len);
+		c[i].data[v[i].len] = '\0';
+		c[i].len = v[i].len;
+	}
+	return (c);
+}
+
+static void
+wf_vals_free(struct store_val *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].data);
+	free(v);
+}
+
+/* A copy of what the store handed us (it frees its own when the callback returns). */
+static struct store_user *
+wf_user_dup(const struct store_user *u)
+{
+	struct store_user	*c;
+	size_t			 i;
+
+	c = xcalloc(1, sizeof(*c));
+	c->dn = xstrdup(u->dn);
+	c->name = xstrdup(u->name);
+	c->display_name = u->display_name != NULL ? xstrdup(u->display_name) : NULL;
+	c->latchkey = u->latchkey;
+	if (u->handle.len > 0) {
+		c->handle.data = xmalloc(u->handle.len + 1);
+		memcpy(c->handle.data, u->handle.data, u->handle.len);
+		c->handle.data[u->handle.len] = '\0';
+		c->handle.len = u->handle.len;
+	}
+	c->passkeys = wf_vals_dup(u->passkeys, u->npasskeys);
+	c->npasskeys = u->npasskeys;
+	c->passkey_ids = wf_vals_dup(u->passkey_ids, u->npasskey_ids);
+	c->npasskey_ids = u->npasskey_ids;
+	c->tap = u->tap != NULL ? xstrdup(u->tap) : NULL;
+	c->campaign = u->campaign != NULL ? xstrdup(u->campaign) : NULL;
+	if (u->ngroups > 0) {
+		c->groups = xcalloc(u->ngroups, sizeof(*c->groups));
+		for (i = 0; i < u->ngroups; i++)
+			c->groups[i] = xstrdup(u->groups[i]);
+	}
+	c->ngroups = u->ngroups;
+	return (c);
+}
+
+static void
+wf_user_free(struct store_user *u)
+{
+	size_t	 i;
+
+	if (u == NULL)
+		return;
+	free(u->dn);
+	free(u->name);
+	free(u->display_name);
+	free(u->handle.data);
+	wf_vals_free(u->passkeys, u->npasskeys);
+	wf_vals_free(u->passkey_ids, u->npasskey_ids);
+	free(u->tap);
+	free(u->campaign);
+	for (i = 0; i < u->ngroups; i++)
+		free(u->groups[i]);
+	free(u->groups);
+	free(u);
 }
 
 /* A directory failure: nobody can do anything about it but wait. */

@@ -6,6 +6,8 @@
 #ifndef LATCHKEY_WEBFLOW_PRIV_H
 #define LATCHKEY_WEBFLOW_PRIV_H
 
+#include <sys/queue.h>
+
 #include <netinet/in.h>
 
 #include <stdint.h>
@@ -21,6 +23,7 @@
 
 struct evhttp_request;
 struct ceremony;
+struct policy;
 
 #define WF_USERNAME_MAX		256	/* bytes of a user name in a request */
 #define WF_CODE_MAX		(TAP_LEN_MAX * 2)	/* a TAP code with blanks and dashes */
@@ -30,6 +33,22 @@ struct ceremony;
 #define WF_TIMEOUT_MS		300000	/* the timeout hint in the options */
 #define WF_HANDLE_LEN		32	/* a new user handle: random bytes, never PII */
 #define WF_PASSKEYS_MAX		100	/* passkeys one user may hold */
+/*
+ * How long the policy entries read from the directory are used before they
+ * are read again.  Short on purpose: tightening a profile takes effect
+ * within this time at every node, for practical purposes at once, and one
+ * search every two seconds costs the directory nothing.
+ */
+#define WF_POLICY_TTL_MS	2000
+
+/* The policy as read once, shared by the requests that use it. */
+struct wf_pol {
+	struct policy		*p;
+	int			 refs;
+};
+
+struct wf_req;
+TAILQ_HEAD(wf_req_list, wf_req);
 
 struct webflow {
 	struct event_base		*base;
@@ -39,6 +58,16 @@ struct webflow {
 	const struct attest_trust	*trust;
 	unsigned char			 tap_key[TAP_KEY_LEN];
 	int				 has_tap_key;
+	/* The policy cache: the last policy read, and the search in flight. */
+	struct wf_pol			*pol;
+	uint64_t			 pol_at;	/* ms: when the search that read it began */
+	int				 pol_fetching;
+	uint64_t			 pol_op;	/* its store operation; 0: could not start */
+	uint64_t			 pol_began;	/* ms: when it began */
+	unsigned int			 pol_gen;	/* bumped by a reload: older reads are not kept */
+	unsigned int			 pol_op_gen;
+	int				 closing;	/* freed by the search's callback */
+	struct wf_req_list		 pol_waiters;
 };
 
 /* One API request between its arrival and its answer. */
@@ -74,6 +103,16 @@ struct wf_req {
 	unsigned char		 handle[64];	/* the user handle (WebAuthn §5.4.3: at most 64 bytes) */
 	size_t			 handlelen;
 	json_t			*out;		/* an answer being built */
+	/* The user and the policy, looked up in parallel (wf_user_policy). */
+	struct wf_pol		*pol;		/* NULL until in, or if it could not be read */
+	enum store_err		 pol_err;
+	int			 pol_done;	/* the policy (or its failure) is in */
+	int			 pol_wait;	/* on wf->pol_waiters */
+	int			 user_pending;	/* the user lookup has not answered */
+	store_user_cb		 ucb;
+	enum store_err		 uerr;
+	struct store_user	*ucopy;		/* the user, kept while the policy is read */
+	TAILQ_ENTRY(wf_req)	 pol_entry;
 };
 
 /* webflow.c */
@@ -100,6 +139,16 @@ struct session	*wf_session(struct evhttp_request *, int full_only);
 void		 wf_req_session(struct wf_req *, const struct session *);
 void		 wf_reply(struct wf_req *, int status, json_t *);
 void		 wf_error(struct wf_req *, int status, const char *code, const char *message);
+/*
+ * Looks the user up (by r->user, or by_credential by r->cred_id) and gets
+ * the policy (cached for WF_POLICY_TTL_MS) at the same time; cb (which
+ * starts with wf_arrived, as every store callback) runs once both are in,
+ * with the user lookup's error, else the policy's.  Then r->pol->p is the
+ * policy.  A retry on the same request reuses the policy it has.
+ */
+void		 wf_user_policy(struct wf_req *, int by_credential, store_user_cb cb);
+/* The policy of a request whose wf_user_policy answered STORE_OK. */
+#define WF_POLICY(r)	((const struct policy *)(r)->pol->p)
 /* A directory failure: 503 for an outage, 500 otherwise; logged. */
 void		 wf_store_error(struct wf_req *, enum store_err, const char *what);
 /* Whether the request came over TLS (the cookie is Secure then). */
@@ -126,5 +175,6 @@ void	 wf_signin_begin(struct evhttp_request *, void *);
 void	 wf_signin_finish(struct evhttp_request *, void *);
 void	 wf_me(struct evhttp_request *, void *);
 void	 wf_me_passkey(struct evhttp_request *, void *);
+void	 wf_me_snooze(struct evhttp_request *, void *);
 
 #endif

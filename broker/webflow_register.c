@@ -6,6 +6,12 @@
  * anywhere in the directory (§7.1 step 26) and adds the passkey with one
  * modify.  A register-only session (from a TAP) ends with its one passkey:
  * the person signs in with it next.
+ *
+ * The passkey profiles that target the user (policy.h, issue 5) decide
+ * what begin asks for (attestation "direct" when a profile enforces
+ * attestation or key restrictions; user verification required when one
+ * requires it) and whether finish admits the new passkey; the profile
+ * that admitted it is recorded on it.
  */
 #include "config.h"
 
@@ -21,6 +27,7 @@
 #include "http.h"
 #include "log.h"
 #include "passkey.h"
+#include "policy.h"
 #include "session.h"
 #include "store.h"
 #include "util.h"
@@ -30,13 +37,15 @@
 
 static void	 reg_on_user_begin(enum store_err, const struct store_user *, void *);
 static void	 reg_on_handle(enum store_err, void *);
+static void	 reg_on_policy(enum store_err, const struct store_user *, void *);
 static void	 reg_on_cred(enum store_err, const struct store_user *, void *);
 static void	 reg_on_user_finish(enum store_err, const struct store_user *, void *);
 static void	 reg_on_write(enum store_err, void *);
 static void	 reg_options(struct wf_req *);
 static json_t	*reg_exclude(const struct store_user *);
-static const char *reg_attestation(const struct wf_req *);
+static const char *reg_attestation(const struct policy *, const struct store_user *);
 static void	 reg_refuse(struct wf_req *, int, const char *, const char *);
+static json_t	*reg_facts(const struct passkey *);
 
 void
 wf_register_begin(struct evhttp_request *req, void *arg)
@@ -55,12 +64,13 @@ wf_register_begin(struct evhttp_request *req, void *arg)
 	r = wf_req_new(wf, req);
 	r->body = body;
 	wf_req_session(r, s);
-	wf_wait(r, store_user_by_name(wf->store, r->user, reg_on_user_begin, r));
+	wf_user_policy(r, 0, reg_on_user_begin);
 }
 
 /*
  * The user as the directory has it now: their passkeys go into
- * excludeCredentials; a user without a handle gets one first (random
+ * excludeCredentials, their groups choose the attestation and user
+ * verification to ask for; a user without a handle gets one first (random
  * bytes, never personal data: WebAuthn §14.6.1), with the latchkeyUser class.
  */
 static void
@@ -82,9 +92,12 @@ reg_on_user_begin(enum store_err err, const struct store_user *u, void *arg)
 		return;
 	}
 	json_decref(r->out);
-	r->out = json_pack("{s:s, s:s, s:o}", "name", u->name, "displayName",
+	r->out = json_pack("{s:s, s:s, s:o, s:s, s:s}", "name", u->name, "displayName",
 	    u->display_name != NULL ? u->display_name : u->name,
-	    "exclude", reg_exclude(u));
+	    "exclude", reg_exclude(u),
+	    "attestation", reg_attestation(WF_POLICY(r), u),
+	    "uv", policy_requires_uv(WF_POLICY(r), u->groups, u->ngroups) ?
+	    "required" : "preferred");
 	if (u->handle.len > 0 && u->handle.len <= sizeof(r->handle) && u->latchkey) {
 		memcpy(r->handle, u->handle.data, u->handle.len);
 		r->handlelen = u->handle.len;
@@ -129,7 +142,7 @@ reg_on_handle(enum store_err err, void *arg)
 	}
 	if (err == STORE_EXISTS || err == STORE_CONFLICT || err == STORE_INVALID) {
 		r->retried = 1;
-		wf_wait(r, store_user_by_name(r->wf->store, r->user, reg_on_user_begin, r));
+		wf_user_policy(r, 0, reg_on_user_begin);
 		return;
 	}
 	wf_store_error(r, err, "register begin: user handle");
@@ -164,8 +177,9 @@ reg_options(struct wf_req *r)
 	    "timeout", (json_int_t)(ttl > 0 ? ttl : WF_TIMEOUT_MS),
 	    "excludeCredentials", json_object_get(r->out, "exclude"),
 	    "authenticatorSelection", "residentKey", "required",
-	    "requireResidentKey", 1, "userVerification", "required",
-	    "attestation", reg_attestation(r),
+	    "requireResidentKey", 1, "userVerification",
+	    json_string_value(json_object_get(r->out, "uv")),
+	    "attestation", json_string_value(json_object_get(r->out, "attestation")),
 	    "hints",
 	    "extensions", "credProps", 1);
 	free(challenge);
@@ -176,15 +190,15 @@ reg_options(struct wf_req *r)
 }
 
 /*
- * Attestation conveyance (WebAuthn §5.4.7): "none" for now.  Issue 5 hook:
- * "direct" when a passkey profile that targets the user enforces
- * attestation or key restrictions.
+ * Attestation conveyance (WebAuthn §5.4.7): "direct" when a passkey
+ * profile that targets the user enforces attestation or key restrictions
+ * (an AAGUID means something only when a trusted statement backs it),
+ * "none" otherwise, which spares people the browser's privacy prompt.
  */
 static const char *
-reg_attestation(const struct wf_req *r)
+reg_attestation(const struct policy *pol, const struct store_user *u)
 {
-	(void)r;
-	return ("none");
+	return (policy_wants_attestation(pol, u->groups, u->ngroups) ? "direct" : "none");
 }
 
 /* excludeCredentials: the user's passkeys (§5.4.3), so one authenticator is not registered twice. */
@@ -218,12 +232,8 @@ wf_register_finish(struct evhttp_request *req, void *arg)
 	struct webflow	*wf = arg;
 	struct session	*s;
 	struct wf_req	*r;
-	struct wa_policy pol;
-	struct wa_error	 werr;
 	const char	*cid, *label;
 	json_t		*body, *cred;
-	char		*json;
-	int		 rc;
 
 	if ((body = wf_body(wf, req)) == NULL)
 		return;
@@ -257,9 +267,44 @@ wf_register_finish(struct evhttp_request *req, void *arg)
 		    "already used. Start again.");
 		return;
 	}
-	if ((json = json_dumps(cred, JSON_COMPACT)) == NULL)
-		fatalx("wf_register_finish: json_dumps");
-	wf_policy(wf, &pol);
+	if (label != NULL)
+		r->label = xstrdup(label);
+	/* The user's groups and the policy first: they say whether UV is required. */
+	wf_user_policy(r, 0, reg_on_policy);
+}
+
+/*
+ * The verification of the response (§7.1) with the user verification the
+ * user's profiles require, then the profiles themselves: the passkey must
+ * fully satisfy one profile that targets the user (attestation is checked
+ * here and only here); that profile is recorded on it.
+ */
+static void
+reg_on_policy(enum store_err err, const struct store_user *u, void *arg)
+{
+	struct wf_req		*r = arg;
+	struct wa_policy	 pol;
+	struct wa_error		 werr;
+	struct policy_refusal	 ref;
+	const char		*profile = NULL;
+	char			*json;
+	json_t			*extra;
+	int			 rc;
+
+	if (wf_arrived(r))
+		return;
+	if (err == STORE_NOTFOUND) {
+		wf_error(r, 401, "signin_required", "Your account was not found. Sign in again.");
+		return;
+	}
+	if (err != STORE_OK) {
+		wf_store_error(r, err, "register finish: user and policy lookup");
+		return;
+	}
+	if ((json = json_dumps(json_object_get(r->body, "credential"), JSON_COMPACT)) == NULL)
+		fatalx("reg_on_policy: json_dumps");
+	wf_policy(r->wf, &pol);
+	pol.require_uv = policy_requires_uv(WF_POLICY(r), u->groups, u->ngroups);
 	rc = wa_register(&pol, r->cer->challenge, sizeof(r->cer->challenge), json,
 	    strlen(json), &r->pk, &werr);
 	free(json);
@@ -267,11 +312,42 @@ wf_register_finish(struct evhttp_request *req, void *arg)
 		reg_refuse(r, 400, wa_err_code(werr.code), werr.message);
 		return;
 	}
-	/* Issue 5 hook: the passkey profiles that target the user decide here (400/403). */
-	if (label != NULL)
-		r->pk->label = xstrdup(label);
-	wf_wait(r, store_user_by_credential(wf->store, r->pk->id, r->pk->idlen,
+	memset(&ref, 0, sizeof(ref));
+	if (policy_check_registration(WF_POLICY(r), u->groups, u->ngroups, r->pk, &profile,
+	    &ref) == -1) {
+		extra = reg_facts(r->pk);
+		audit_event("registration", ref.code != NULL ? ref.code : "no_profile",
+		    r->user, r->user, r->client, extra);
+		log_info("webflow: %s: a %s passkey refused by policy: %s (client %s)",
+		    r->user, passkey_type(r->pk), ref.code != NULL ? ref.code : "no_profile",
+		    r->client);
+		wf_error(r, 403, ref.code != NULL ? ref.code : "no_profile",
+		    ref.message[0] != '\0' ? ref.message : "Your organisation's passkey "
+		    "policy does not allow this passkey. Ask the helpdesk which kind to use.");
+		return;
+	}
+	free(r->pk->profile);
+	r->pk->profile = profile != NULL ? xstrdup(profile) : NULL;
+	if (r->label != NULL)
+		r->pk->label = xstrdup(r->label);
+	wf_wait(r, store_user_by_credential(r->wf->store, r->pk->id, r->pk->idlen,
 	    reg_on_cred, r));
+}
+
+/* What the audit trail says of a passkey: never the key. */
+static json_t *
+reg_facts(const struct passkey *pk)
+{
+	char	*id, aaguid[37];
+	json_t	*o;
+
+	id = util_b64url_encode(pk->id, pk->idlen);
+	passkey_aaguid_fmt(pk->aaguid, aaguid);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?}", "passkey", id, "type",
+	    passkey_type(pk), "aaguid", aaguid, "fmt", pk->fmt != NULL ? pk->fmt : "none",
+	    "trust", passkey_trust_name(pk->trust), "profile", pk->profile);
+	free(id);
+	return (o);
 }
 
 /* §7.1 step 26: a credential id registered to anyone is refused. */
@@ -356,9 +432,7 @@ reg_on_write(enum store_err err, void *arg)
 	}
 	id = util_b64url_encode(r->pk->id, r->pk->idlen);
 	passkey_aaguid_fmt(r->pk->aaguid, aaguid);
-	extra = json_pack("{s:s, s:s, s:s, s:s, s:s}", "passkey", id, "type",
-	    passkey_type(r->pk), "aaguid", aaguid, "fmt", r->pk->fmt != NULL ?
-	    r->pk->fmt : "none", "trust", passkey_trust_name(r->pk->trust));
+	extra = reg_facts(r->pk);
 	audit_event("registration", "success", r->user, r->user, r->client, extra);
 	log_info("webflow: %s registered a %s passkey (client %s)", r->user,
 	    passkey_type(r->pk), r->client);

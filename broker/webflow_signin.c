@@ -5,7 +5,12 @@
  * or for a named user.  finish finds the user by the credential id,
  * verifies the assertion (§7.2) against the stored record, writes the
  * record back when something worth keeping changed, and opens a full
- * session.
+ * session.  Between the two, the passkey profiles that target the user
+ * (policy.h) are checked again: passkey types and key restrictions hold at
+ * every sign-in, so a tightened profile takes effect at once (within the
+ * policy cache's WF_POLICY_TTL_MS).  The session carries the assurance of
+ * the sign-in: aal3 for an attested device-bound passkey used with user
+ * verification, aal2 otherwise.
  */
 #include "config.h"
 
@@ -21,6 +26,7 @@
 #include "http.h"
 #include "log.h"
 #include "passkey.h"
+#include "policy.h"
 #include "session.h"
 #include "store.h"
 #include "util.h"
@@ -36,6 +42,7 @@ static void	 signin_on_write(enum store_err, void *);
 static int	 signin_changed(const struct passkey *, const struct passkey *);
 static void	 signin_granted(struct wf_req *);
 static void	 signin_refuse(struct wf_req *, const char *, const char *);
+static void	 signin_refuse_policy(struct wf_req *, const struct policy_refusal *);
 
 void
 wf_signin_begin(struct evhttp_request *req, void *arg)
@@ -172,24 +179,27 @@ wf_signin_finish(struct evhttp_request *req, void *arg)
 	signin_lookup(r);
 }
 
+/* The owner of the credential and the policy, in parallel. */
 static void
 signin_lookup(struct wf_req *r)
 {
-	wf_wait(r, store_user_by_credential(r->wf->store, r->cred_id, r->cred_idlen,
-	    signin_on_user, r));
+	wf_user_policy(r, 1, signin_on_user);
 }
 
 /*
  * The owner of the credential: the one the ceremony named (if any), the
  * one the userHandle names (§7.2 step 6), then the signature over the
- * stored record (§7.2 steps 7-24).
+ * stored record (§7.2 steps 7-24), then the user's passkey profiles.
  */
 static void
 signin_on_user(enum store_err err, const struct store_user *u, void *arg)
 {
 	struct wf_req		*r = arg;
-	struct passkey		*stored;
+	struct passkey		*stored, *probe;
 	struct wa_policy	 pol;
+	struct policy_refusal	 ref;
+	const char		*profile = NULL;
+	int			 uv;
 	struct wa_error		 werr;
 	const unsigned char	*uh;
 	size_t			 uhlen, idx;
@@ -240,12 +250,33 @@ signin_on_user(enum store_err err, const struct store_user *u, void *arg)
 	passkey_free(r->pk);
 	r->pk = NULL;
 	wf_policy(r->wf, &pol);
+	/*
+	 * The verifier folds this assertion's UV flag into the record's
+	 * uvInitialized; verified against a copy with it clear, the result
+	 * says whether this sign-in itself verified the user.
+	 */
+	probe = passkey_dup(stored);
+	probe->uv = 0;
 	if (wa_authenticate(&pol, r->cer->challenge, sizeof(r->cer->challenge), r->as,
-	    stored, &r->pk, &werr) == -1) {
+	    probe, &r->pk, &werr) == -1) {
+		passkey_free(probe);
 		passkey_free(stored);
 		signin_refuse(r, wa_err_code(werr.code), werr.message);
 		return;
 	}
+	passkey_free(probe);
+	uv = r->pk->uv;
+	r->pk->uv = stored->uv || uv;
+	memset(&ref, 0, sizeof(ref));
+	if (policy_check_signin(WF_POLICY(r), u->groups, u->ngroups, r->pk, &profile,
+	    &ref) == -1) {
+		/* Refused before anything is written or any session opens. */
+		passkey_free(stored);
+		signin_refuse_policy(r, &ref);
+		return;
+	}
+	free(r->assurance);
+	r->assurance = xstrdup(policy_assurance(r->pk, uv));
 	if (!signin_changed(stored, r->pk)) {
 		passkey_free(stored);
 		signin_granted(r);
@@ -300,7 +331,7 @@ static void
 signin_granted(struct wf_req *r)
 {
 	struct session	*s;
-	const char	*assurance = "aal2";	/* issue 5: aal3 for attested device-bound */
+	const char	*assurance = r->assurance != NULL ? r->assurance : "aal2";
 	char		*id;
 
 	s = session_new(SESSION_FULL, r->user, r->dn, assurance, 0);
@@ -316,6 +347,40 @@ signin_granted(struct wf_req *r)
 	free(id);
 	wf_reply(r, 200, json_pack("{s:s, s:s, s:s}", "user", r->user, "assurance",
 	    assurance, "passkeyType", passkey_type(r->pk)));
+}
+
+/*
+ * A passkey the user's profiles do not allow (any more): 403 with what to
+ * do about it, for people, and the policy's reason code in the audit line.
+ */
+static void
+signin_refuse_policy(struct wf_req *r, const struct policy_refusal *ref)
+{
+	const char	*code = ref->code != NULL ? ref->code : "no_profile";
+	const char	*msg;
+	char		*id;
+
+	if (strcmp(code, "passkey_type") == 0 || strcmp(code, "attestation_required") == 0)
+		msg = "Your organisation now requires a security key (a passkey kept on "
+		    "one device) for your account, and this passkey is not one. Ask the "
+		    "helpdesk for a temporary access pass and set up a security key with it.";
+	else if (strcmp(code, "aaguid_blocked") == 0 ||
+	    strcmp(code, "aaguid_not_allowed") == 0)
+		msg = "Your organisation no longer allows this kind of passkey. Ask the "
+		    "helpdesk for a temporary access pass and set up an allowed one with it.";
+	else if (strcmp(code, "uv_required") == 0)
+		msg = "Your passkey must check that it is you (a PIN, fingerprint or face). "
+		    "Turn that on for it, or ask the helpdesk.";
+	else
+		msg = ref->message[0] != '\0' ? ref->message : "Your organisation's passkey "
+		    "policy does not allow this passkey any more. Ask the helpdesk.";
+	id = util_b64url_encode(r->cred_id, r->cred_idlen);
+	audit_event("signin", code, r->user, r->user, r->client,
+	    json_pack("{s:s, s:s}", "passkey", id, "type", passkey_type(r->pk)));
+	log_info("webflow: %s: sign-in with a %s passkey refused by policy: %s (client %s)",
+	    r->user, passkey_type(r->pk), code, r->client);
+	free(id);
+	wf_error(r, 403, code, msg);
 }
 
 /* 401 with the verifier's (or our) reason; audited with the code. */

@@ -6,7 +6,11 @@
  * (ARCHITECTURE §3): if two redemptions of a one-time pass race, the second
  * delete fails, the loser rereads, finds the pass used, and is refused.
  * An unknown user, a user without a pass and a wrong code get the same
- * answer, so the endpoint does not tell who exists.
+ * answer, so the endpoint does not tell who exists.  The TAP policy's
+ * include and exclude groups say who may redeem a pass (b1: a pass can be
+ * issued to anyone, only users in scope can sign in with it); that is
+ * checked once the code is right, so only its holder learns it, and the
+ * pass is left as it was.
  */
 #include "config.h"
 
@@ -19,6 +23,7 @@
 #include "audit.h"
 #include "http.h"
 #include "log.h"
+#include "policy.h"
 #include "session.h"
 #include "store.h"
 #include "tap.h"
@@ -69,7 +74,7 @@ wf_tap_redeem(struct evhttp_request *req, void *arg)
 static void
 tap_lookup(struct wf_req *r)
 {
-	wf_wait(r, store_user_by_name(r->wf->store, r->user, tap_on_user, r));
+	wf_user_policy(r, 0, tap_on_user);
 }
 
 /* The user's entry: check the code against the pass as read now. */
@@ -78,6 +83,7 @@ tap_on_user(enum store_err err, const struct store_user *u, void *arg)
 {
 	struct wf_req	*r = arg;
 	enum tap_result	 res;
+	const struct policy_tap *tp;
 	char		 why[128];
 	time_t		 now = util_now();
 
@@ -114,6 +120,15 @@ tap_on_user(enum store_err err, const struct store_user *u, void *arg)
 		res = TAP_WRONG;	/* only the holder of the code learns why */
 	switch (res) {
 	case TAP_OK:
+		tp = &WF_POLICY(r)->tap;
+		if (!policy_targets(tp->include, tp->ninclude, tp->exclude, tp->nexclude,
+		    u->groups, u->ngroups)) {
+			audit_event("tap.refused", "out_of_scope", r->user, r->user,
+			    r->client, tap_extra(r));
+			wf_error(r, 403, "tap_not_allowed", "Your account may not sign in "
+			    "with a temporary access pass. Ask the helpdesk.");
+			break;
+		}
 		r->tap->uses++;
 		r->tap->failures = 0;
 		tap_write(r, TAP_STEP_CONSUME);

@@ -394,7 +394,11 @@ test_alice(const char *code)
 	expect_err(&x, 401, "tap_invalid", "one-time TAP redeemed a second time");
 	x_clear(&x);
 	req(&x, "GET", "/api/v1/me", NULL, reg_cookie);
-	expect_err(&x, 401, "signin_required", "GET /me with a register-only session");
+	check(x.status == 200 && (s = jstr(x.json, "scope", NULL)) != NULL &&
+	    strcmp(s, "register") == 0 && json_array_size(json_object_get(x.json,
+	    "passkeys")) == 0 && json_object_get(x.json, "campaign") == NULL,
+	    "GET /me with a register-only session: 200 scope register, no passkeys, "
+	    "no campaign while it is disabled (got %d %s)", x.status, x.body);
 	x_clear(&x);
 
 	/* The options a browser gets. */
