@@ -4,7 +4,8 @@
  * by the random id, plus a list in creation order so that the oldest
  * session goes first when SESSION_MAX is reached.  Expiry is checked
  * lazily on lookup, and by a sweep of the whole table at most once per
- * SESSION_SWEEP_SECONDS when a session is created.
+ * SESSION_SWEEP_SECONDS when a session is created (once a second while
+ * the table is full).
  */
 #include "config.h"
 
@@ -95,8 +96,13 @@ session_new(enum session_scope scope, const char *user, const char *dn,
 
 	session_init(0, 0);
 	now = session_clock();
+	/*
+	 * At the cap, expired sessions go before live ones are evicted; but
+	 * the walk is of the whole table, so once a second at most: a flood
+	 * of sign-ins must not pay for SESSION_MAX nodes each.
+	 */
 	if (now - session_last_sweep >= SESSION_SWEEP_SECONDS ||
-	    session_count_ >= SESSION_MAX) {
+	    (session_count_ >= SESSION_MAX && now != session_last_sweep)) {
 		session_sweep(now);
 		session_last_sweep = now;
 	}
