@@ -52,5 +52,15 @@ int	 ctl_mds_import(struct ctl *, int, char **);
 int	 ctl_mds_show(struct ctl *, int, char **);
 int	 ctl_tap_issue(struct ctl *, int, char **);
 int	 ctl_tap_revoke(struct ctl *, int, char **);
+int	 ctl_profile_add(struct ctl *, int, char **);
+int	 ctl_profile_set(struct ctl *, int, char **);
+int	 ctl_profile_show(struct ctl *, int, char **);
+int	 ctl_profile_list(struct ctl *, int, char **);
+int	 ctl_profile_delete(struct ctl *, int, char **);
+int	 ctl_tap_policy_show(struct ctl *, int, char **);
+int	 ctl_tap_policy_set(struct ctl *, int, char **);
+int	 ctl_campaign_show(struct ctl *, int, char **);
+int	 ctl_campaign_set(struct ctl *, int, char **);
+int	 ctl_campaign_status(struct ctl *, int, char **);
 
 #endif
