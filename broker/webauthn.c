@@ -217,14 +217,32 @@ int
 wa_assertion_parse(const char *json, size_t json_len, struct wa_assertion **out,
     struct wa_error *err)
 {
-	struct wa_assertion	*a;
-	const json_t		*resp, *uh;
-	json_t			*root;
-	int			 rc = -1;
+	json_t	*root;
+	int	 rc;
 
 	*out = NULL;
 	if ((root = wa_json_load(json, json_len, err)) == NULL)
 		return -1;
+	rc = wa_assertion_parse_json(root, out, err);
+	json_decref(root);
+	return rc;
+}
+
+/*
+ * The same from a JSON value the caller parsed already (the credential
+ * member of a request body), so the bytes are not serialised and parsed
+ * again on the sign-in path.
+ */
+int
+wa_assertion_parse_json(const json_t *root, struct wa_assertion **out, struct wa_error *err)
+{
+	struct wa_assertion	*a;
+	const json_t		*resp, *uh;
+	int			 rc = -1;
+
+	*out = NULL;
+	if (!json_is_object(root))
+		return wa_fail(err, WA_JSON_MALFORMED, "the credential is not a JSON object");
 	a = xcalloc(1, sizeof(*a));
 	/* §7.2 steps 3-4: a public-key credential carrying an assertion response. */
 	if (wa_json_credential(root, &a->id, &a->idlen, &resp, err) == -1)
@@ -250,7 +268,6 @@ wa_assertion_parse(const char *json, size_t json_len, struct wa_assertion **out,
 	rc = 0;
 done:
 	wa_assertion_free(a);
-	json_decref(root);
 	return rc;
 }
 

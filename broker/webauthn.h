@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "passkey.h"
 
 struct attest_trust;
@@ -87,6 +89,9 @@ int	 wa_register(const struct wa_policy *, const void *challenge, size_t challen
 struct wa_assertion;
 
 int	 wa_assertion_parse(const char *json, size_t json_len, struct wa_assertion **out,
+	    struct wa_error *err);
+/* The same from a parsed JSON object (e.g. a request body's member); the caller keeps root. */
+int	 wa_assertion_parse_json(const json_t *root, struct wa_assertion **out,
 	    struct wa_error *err);
 const unsigned char *wa_assertion_id(const struct wa_assertion *, size_t *len);
 /* The userHandle the authenticator returned, or NULL (len 0) if none. */
