@@ -142,8 +142,6 @@ wf_signin_finish(struct evhttp_request *req, void *arg)
 	const unsigned char *id;
 	const char	*cid;
 	json_t		*body, *cred;
-	char		*json;
-	int		 rc;
 
 	if ((body = wf_body(wf, req)) == NULL)
 		return;
@@ -165,11 +163,8 @@ wf_signin_finish(struct evhttp_request *req, void *arg)
 	}
 	if (r->cer->user != NULL)
 		r->user = xstrdup(r->cer->user);
-	if ((json = json_dumps(cred, JSON_COMPACT)) == NULL)
-		fatalx("wf_signin_finish: json_dumps");
-	rc = wa_assertion_parse(json, strlen(json), &r->as, &werr);
-	free(json);
-	if (rc == -1) {
+	/* The body was parsed (and bounded) once already: no second parse. */
+	if (wa_assertion_parse_json(cred, &r->as, &werr) == -1) {
 		signin_refuse(r, wa_err_code(werr.code), werr.message);
 		return;
 	}
