@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -73,6 +74,8 @@ entries_parse(const char *text)
 	for (line = copy; line != NULL; line = next) {
 		if ((next = strchr(line, '\n')) != NULL)
 			*next++ = '\0';
+		if (*line == '#')
+			continue;
 		if (*line == '\0') {
 			fresh = 1;
 			continue;
@@ -795,6 +798,73 @@ test_decode_many_profiles(void **state)
 	free(es);
 }
 
+/*
+ * schema/sample-dit.ldif, what set-up writes plus an admins profile, read
+ * as the daemon reads it: alice (staff) registers a synced passkey, bob
+ * (admins) is held to the two security key models the profile allows.
+ */
+static void
+test_sample_dit(void **state)
+{
+	struct policy		*pol;
+	struct policy_refusal	 r;
+	struct passkey		 pk;
+	const char		*top = getenv("top_srcdir"), *profile;
+	char			 path[PATH_MAX], err[256], *text, *p, *q;
+	char			*alice[] = { "staff" }, *bob[] = { "staff", "admins" };
+	size_t			 len;
+	FILE			*f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/schema/sample-dit.ldif", top != NULL ? top : ".");
+	assert_non_null(f = fopen(path, "r"));
+	text = xcalloc(1, 65536);
+	len = fread(text, 1, 65535, f);
+	fclose(f);
+	assert_true(len > 0 && len < 65535);
+	/* RFC 2849: a line starting with a space continues the one before. */
+	for (p = q = text; *p != '\0'; p++) {
+		if (p[0] == '\n' && p[1] == ' ')
+			p += 1;
+		else
+			*q++ = *p;
+	}
+	*q = '\0';
+	pol = policy_parse(text, err, sizeof(err));
+	free(text);
+	if (pol == NULL)
+		fail_msg("%s", err);
+	assert_int_equal(pol->nprofiles, 2);
+	assert_string_equal(pol->profiles[0].name, "admins");
+	assert_int_equal(pol->profiles[0].keys, POLICY_KEYS_ALLOW);
+	assert_int_equal(pol->profiles[0].naaguids, 2);
+	assert_string_equal(pol->profiles[1].name, "default");
+	assert_int_equal(pol->tap.default_lifetime, 3600);
+	assert_int_equal(pol->tap.one_time, 1);
+	assert_int_equal(pol->campaign.enabled, 1);
+	assert_string_equal(pol->campaign.include[0], "staff");
+	assert_string_equal(pol->campaign.exclude[0], "admins");
+
+	memset(&pk, 0, sizeof(pk));
+	pk.be = pk.bs = pk.uv = 1;
+	assert_int_equal(passkey_aaguid_parse(GPM, pk.aaguid), 0);
+	assert_int_equal(policy_check_registration(pol, alice, 1, &pk, &profile, &r), 0);
+	assert_string_equal(profile, "default");
+	/* bob is in admins and in default (which does not exclude admins here). */
+	assert_int_equal(policy_check_registration(pol, bob, 2, &pk, &profile, &r), 0);
+	assert_string_equal(profile, "default");
+	pk.be = pk.bs = 0;
+	pk.trust = PASSKEY_TRUST_TRUSTED;
+	assert_int_equal(passkey_aaguid_parse("ee882879-721c-4913-9775-3dfcce97072a",
+	    pk.aaguid), 0);
+	assert_int_equal(policy_check_registration(pol, bob, 2, &pk, &profile, &r), 0);
+	assert_string_equal(profile, "admins");
+	assert_string_equal(policy_assurance(&pk, 1), "aal3");
+	assert_int_equal(policy_wants_attestation(pol, bob, 2), 1);
+	assert_int_equal(policy_wants_attestation(pol, alice, 1), 0);
+	policy_free(pol);
+}
+
 int
 main(void)
 {
@@ -809,6 +879,7 @@ main(void)
 		cmocka_unit_test(test_decode_bad),
 		cmocka_unit_test(test_decode_limits),
 		cmocka_unit_test(test_decode_many_profiles),
+		cmocka_unit_test(test_sample_dit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
