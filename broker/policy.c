@@ -14,6 +14,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,10 +50,16 @@ struct policy_keyword {
 	int		 value;
 };
 
-/* An attribute of a policy class and the function that stores it. */
+/* An attribute of a policy class: how to read it and where it goes. */
+enum policy_kind { F_NAME, F_TYPES, F_WORD, F_AAGUIDS, F_GROUPS, F_INT, F_TIME };
 struct policy_field {
-	const char	*name;
-	int		(*set)(struct policy_ctx *, const struct store_attr *, void *);
+	const char			*name;
+	enum policy_kind		 kind;
+	size_t				 off;	/* of the member in the class's struct */
+	size_t				 off_n;	/* of its count, for lists */
+	const struct policy_keyword	*words;	/* F_TYPES, F_WORD */
+	size_t				 nwords;
+	long long			 lo, hi;	/* F_INT, F_TIME */
 };
 
 enum policy_reason {
@@ -165,26 +172,10 @@ static int	policy_integer(struct policy_ctx *, const struct store_attr *, long l
 static int	policy_groups(struct policy_ctx *, const struct store_attr *, char ***, size_t *);
 static int	policy_decode(struct policy_ctx *, const struct store_entry *,
 		    const struct policy_field *, size_t, void *);
-static int	policy_set_cn(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_types(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_attest(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_keys(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_aaguids(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_uv(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_p_include(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_p_exclude(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_tap_min(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_tap_max(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_tap_default(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_tap_length(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_tap_one_time(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_t_include(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_t_exclude(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_state(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_snooze_days(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_snooze_limit(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_c_include(struct policy_ctx *, const struct store_attr *, void *);
-static int	policy_set_c_exclude(struct policy_ctx *, const struct store_attr *, void *);
+static int	policy_set(struct policy_ctx *, const struct policy_field *,
+		    const struct store_attr *, char *);
+static int	policy_aaguids(struct policy_ctx *, const struct store_attr *,
+		    unsigned char (**)[16], size_t *);
 static int	policy_profile_decode(struct policy_ctx *, const struct store_entry *,
 		    struct policy_profile *);
 static int	policy_tap_decode(struct policy_ctx *, const struct store_entry *,
@@ -201,32 +192,45 @@ static enum policy_reason policy_eval(const struct policy_profile *, const struc
 static int	policy_check(const struct policy *, char *const *, size_t,
 		    const struct passkey *, int, const char **, struct policy_refusal *);
 
+#define WORDS(w)	(w), NITEMS(w)
+#define PF(m)		offsetof(struct policy_profile, m)
+#define TF(m)		offsetof(struct policy_tap, m)
+#define CF(m)		offsetof(struct policy_campaign, m)
 static const struct policy_field policy_profile_fields[] = {
-	{ "cn", policy_set_cn },
-	{ "latchkeyPasskeyType", policy_set_types },
-	{ "latchkeyAttestationEnforcement", policy_set_attest },
-	{ "latchkeyKeyRestriction", policy_set_keys },
-	{ "latchkeyAaguid", policy_set_aaguids },
-	{ "latchkeyUserVerification", policy_set_uv },
-	{ "latchkeyIncludeGroup", policy_set_p_include },
-	{ "latchkeyExcludeGroup", policy_set_p_exclude },
+	{ "cn", F_NAME, PF(name), 0, NULL, 0, 0, 0 },
+	{ "latchkeyPasskeyType", F_TYPES, PF(types), 0, WORDS(policy_types), 0, 0 },
+	{ "latchkeyAttestationEnforcement", F_WORD, PF(attestation), 0,
+	    WORDS(policy_attestations), 0, 0 },
+	{ "latchkeyKeyRestriction", F_WORD, PF(keys), 0, WORDS(policy_keys), 0, 0 },
+	{ "latchkeyAaguid", F_AAGUIDS, PF(aaguids), PF(naaguids), NULL, 0, 0, 0 },
+	{ "latchkeyUserVerification", F_WORD, PF(require_uv), 0, WORDS(policy_uvs), 0, 0 },
+	{ "latchkeyIncludeGroup", F_GROUPS, PF(include), PF(ninclude), NULL, 0, 0, 0 },
+	{ "latchkeyExcludeGroup", F_GROUPS, PF(exclude), PF(nexclude), NULL, 0, 0, 0 },
 };
 static const struct policy_field policy_tap_fields[] = {
-	{ "latchkeyTapMinLifetime", policy_set_tap_min },
-	{ "latchkeyTapMaxLifetime", policy_set_tap_max },
-	{ "latchkeyTapDefaultLifetime", policy_set_tap_default },
-	{ "latchkeyTapDefaultLength", policy_set_tap_length },
-	{ "latchkeyTapOneTime", policy_set_tap_one_time },
-	{ "latchkeyIncludeGroup", policy_set_t_include },
-	{ "latchkeyExcludeGroup", policy_set_t_exclude },
+	{ "latchkeyTapMinLifetime", F_TIME, TF(min_lifetime), 0, NULL, 0,
+	    POLICY_LIFETIME_MIN, POLICY_LIFETIME_MAX },
+	{ "latchkeyTapMaxLifetime", F_TIME, TF(max_lifetime), 0, NULL, 0,
+	    POLICY_LIFETIME_MIN, POLICY_LIFETIME_MAX },
+	{ "latchkeyTapDefaultLifetime", F_TIME, TF(default_lifetime), 0, NULL, 0,
+	    POLICY_LIFETIME_MIN, POLICY_LIFETIME_MAX },
+	{ "latchkeyTapDefaultLength", F_INT, TF(default_length), 0, NULL, 0,
+	    POLICY_LENGTH_MIN, POLICY_LENGTH_MAX },
+	{ "latchkeyTapOneTime", F_WORD, TF(one_time), 0, WORDS(policy_booleans), 0, 0 },
+	{ "latchkeyIncludeGroup", F_GROUPS, TF(include), TF(ninclude), NULL, 0, 0, 0 },
+	{ "latchkeyExcludeGroup", F_GROUPS, TF(exclude), TF(nexclude), NULL, 0, 0, 0 },
 };
 static const struct policy_field policy_campaign_fields[] = {
-	{ "latchkeyCampaignState", policy_set_state },
-	{ "latchkeySnoozeDays", policy_set_snooze_days },
-	{ "latchkeySnoozeLimit", policy_set_snooze_limit },
-	{ "latchkeyIncludeGroup", policy_set_c_include },
-	{ "latchkeyExcludeGroup", policy_set_c_exclude },
+	{ "latchkeyCampaignState", F_WORD, CF(enabled), 0, WORDS(policy_states), 0, 0 },
+	{ "latchkeySnoozeDays", F_INT, CF(snooze_days), 0, NULL, 0, 0, POLICY_SNOOZE_DAYS_MAX },
+	{ "latchkeySnoozeLimit", F_INT, CF(snooze_limit), 0, NULL, 0, 0,
+	    POLICY_SNOOZE_LIMIT_MAX },
+	{ "latchkeyIncludeGroup", F_GROUPS, CF(include), CF(ninclude), NULL, 0, 0, 0 },
+	{ "latchkeyExcludeGroup", F_GROUPS, CF(exclude), CF(nexclude), NULL, 0, 0, 0 },
 };
+/* F_WORD stores through an int: the enums it fills must be int-sized. */
+_Static_assert(sizeof(enum policy_attestation) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum policy_keys) == sizeof(int), "enum size");
 
 enum { POLICY_CLASS_NONE = 0, POLICY_CLASS_PROFILE, POLICY_CLASS_TAP, POLICY_CLASS_CAMPAIGN };
 
@@ -593,7 +597,7 @@ policy_campaign_decode(struct policy_ctx *ctx, const struct store_entry *e,
 	return policy_decode(ctx, e, policy_campaign_fields, NITEMS(policy_campaign_fields), c);
 }
 
-/* Hands each attribute the class knows to its setter; others are not policy. */
+/* Hands each attribute the class knows to policy_set; others are not policy. */
 static int
 policy_decode(struct policy_ctx *ctx, const struct store_entry *e,
     const struct policy_field *fields, size_t nfields, void *out)
@@ -608,255 +612,93 @@ policy_decode(struct policy_ctx *ctx, const struct store_entry *e,
 		for (j = 0; j < nfields; j++)
 			if (strcasecmp(a->name, fields[j].name) == 0)
 				break;
-		if (j == nfields)
-			continue;
-		if (fields[j].set(ctx, a, out) == -1)
+		if (j < nfields && policy_set(ctx, &fields[j], a, out) == -1)
 			return -1;
 	}
 	return 0;
 }
 
+/* Checks one attribute's values against its field and stores them at base + f->off. */
 static int
-policy_set_cn(struct policy_ctx *ctx, const struct store_attr *a, void *out)
+policy_set(struct policy_ctx *ctx, const struct policy_field *f, const struct store_attr *a,
+    char *base)
 {
-	struct policy_profile	*p = out;
-	const char		*v = NULL;
+	const char	*v = NULL;
+	long long	 x = 0;
+	size_t		 i;
+	int		 w = 0;
 
-	if (policy_single(ctx, a, &v) == -1)
-		return -1;
-	if (*v == '\0')
-		return policy_fail(ctx, a->name, "empty: a profile needs a name");
-	p->name = xstrdup(v);
-	return 0;
-}
-
-static int
-policy_set_types(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_profile	*p = out;
-	const char		*v = NULL;
-	size_t			 i;
-	int			 t;
-
-	if (a->nvals > NITEMS(policy_types))
-		return policy_fail(ctx, a->name, "%zu values; allowed values: deviceBound, synced",
-		    a->nvals);
-	for (i = 0; i < a->nvals; i++) {
-		if ((v = policy_value(ctx, a, i)) == NULL)
+	switch (f->kind) {
+	case F_NAME:
+		if (policy_single(ctx, a, &v) == -1)
 			return -1;
-		if (policy_keyword(ctx, a, v, policy_types, NITEMS(policy_types), &t) == -1)
+		if (*v == '\0')
+			return policy_fail(ctx, a->name, "empty: a profile needs a name");
+		free(*(char **)(base + f->off));
+		*(char **)(base + f->off) = xstrdup(v);
+		return 0;
+	case F_TYPES:
+		if (a->nvals > f->nwords)
+			return policy_fail(ctx, a->name, "%zu values; allowed values: "
+			    "deviceBound, synced", a->nvals);
+		for (i = 0; i < a->nvals; i++) {
+			if ((v = policy_value(ctx, a, i)) == NULL ||
+			    policy_keyword(ctx, a, v, f->words, f->nwords, &w) == -1)
+				return -1;
+			*(unsigned int *)(base + f->off) |= (unsigned int)w;
+		}
+		return 0;
+	case F_WORD:
+		if (policy_single(ctx, a, &v) == -1 ||
+		    policy_keyword(ctx, a, v, f->words, f->nwords, &w) == -1)
 			return -1;
-		p->types |= (unsigned int)t;
+		*(int *)(base + f->off) = w;
+		return 0;
+	case F_AAGUIDS:
+		return policy_aaguids(ctx, a, (unsigned char (**)[16])(void *)(base + f->off),
+		    (size_t *)(void *)(base + f->off_n));
+	case F_GROUPS:
+		return policy_groups(ctx, a, (char ***)(void *)(base + f->off),
+		    (size_t *)(void *)(base + f->off_n));
+	case F_INT:
+	case F_TIME:
+		if (policy_integer(ctx, a, f->lo, f->hi, &x) == -1)
+			return -1;
+		if (f->kind == F_INT)
+			*(int *)(base + f->off) = (int)x;
+		else
+			*(time_t *)(base + f->off) = (time_t)x;
+		return 0;
 	}
-	return 0;
+	return policy_fail(ctx, a->name, "no such field");
 }
 
+/* An AAGUID list: at most POLICY_MAX_AAGUIDS, each 8-4-4-4-12 hex in any case. */
 static int
-policy_set_attest(struct policy_ctx *ctx, const struct store_attr *a, void *out)
+policy_aaguids(struct policy_ctx *ctx, const struct store_attr *a, unsigned char (**list)[16],
+    size_t *n)
 {
-	struct policy_profile	*p = out;
-	const char		*v = NULL;
-	int			 x;
-
-	if (policy_single(ctx, a, &v) == -1 || policy_keyword(ctx, a, v, policy_attestations,
-	    NITEMS(policy_attestations), &x) == -1)
-		return -1;
-	p->attestation = (enum policy_attestation)x;
-	return 0;
-}
-
-static int
-policy_set_keys(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_profile	*p = out;
-	const char		*v = NULL;
-	int			 x;
-
-	if (policy_single(ctx, a, &v) == -1 ||
-	    policy_keyword(ctx, a, v, policy_keys, NITEMS(policy_keys), &x) == -1)
-		return -1;
-	p->keys = (enum policy_keys)x;
-	return 0;
-}
-
-static int
-policy_set_aaguids(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_profile	*p = out;
-	const char		*v = NULL;
-	char			 shown[80];
-	size_t			 i;
+	const char	*v;
+	char		 shown[80];
+	size_t		 i;
 
 	if (a->nvals > POLICY_MAX_AAGUIDS)
 		return policy_fail(ctx, a->name, "%zu values; at most %d are allowed", a->nvals,
 		    POLICY_MAX_AAGUIDS);
-	free(p->aaguids);
-	p->aaguids = xcalloc(a->nvals, sizeof(*p->aaguids));
-	p->naaguids = 0;
+	free(*list);
+	*list = xcalloc(a->nvals, sizeof(**list));
+	*n = 0;
 	for (i = 0; i < a->nvals; i++) {
 		if ((v = policy_value(ctx, a, i)) == NULL)
 			return -1;
-		if (passkey_aaguid_parse(v, p->aaguids[p->naaguids]) == -1) {
+		if (passkey_aaguid_parse(v, (*list)[*n]) == -1) {
 			policy_show(&a->vals[i], shown, sizeof(shown));
 			return policy_fail(ctx, a->name, "\"%s\" is not an AAGUID; allowed: "
 			    "8-4-4-4-12 hex, as cb69481e-8ff7-4039-93ec-0a2729a154a8", shown);
 		}
-		p->naaguids++;
+		(*n)++;
 	}
 	return 0;
-}
-
-static int
-policy_set_uv(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_profile	*p = out;
-	const char		*v = NULL;
-
-	if (policy_single(ctx, a, &v) == -1)
-		return -1;
-	return policy_keyword(ctx, a, v, policy_uvs, NITEMS(policy_uvs), &p->require_uv);
-}
-
-static int
-policy_set_p_include(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_profile	*p = out;
-
-	return policy_groups(ctx, a, &p->include, &p->ninclude);
-}
-
-static int
-policy_set_p_exclude(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_profile	*p = out;
-
-	return policy_groups(ctx, a, &p->exclude, &p->nexclude);
-}
-
-static int
-policy_set_tap_min(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_tap	*t = out;
-	long long		 x;
-
-	if (policy_integer(ctx, a, POLICY_LIFETIME_MIN, POLICY_LIFETIME_MAX, &x) == -1)
-		return -1;
-	t->min_lifetime = (time_t)x;
-	return 0;
-}
-
-static int
-policy_set_tap_max(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_tap	*t = out;
-	long long		 x;
-
-	if (policy_integer(ctx, a, POLICY_LIFETIME_MIN, POLICY_LIFETIME_MAX, &x) == -1)
-		return -1;
-	t->max_lifetime = (time_t)x;
-	return 0;
-}
-
-static int
-policy_set_tap_default(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_tap	*t = out;
-	long long		 x;
-
-	if (policy_integer(ctx, a, POLICY_LIFETIME_MIN, POLICY_LIFETIME_MAX, &x) == -1)
-		return -1;
-	t->default_lifetime = (time_t)x;
-	return 0;
-}
-
-static int
-policy_set_tap_length(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_tap	*t = out;
-	long long		 x;
-
-	if (policy_integer(ctx, a, POLICY_LENGTH_MIN, POLICY_LENGTH_MAX, &x) == -1)
-		return -1;
-	t->default_length = (int)x;
-	return 0;
-}
-
-static int
-policy_set_tap_one_time(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_tap	*t = out;
-	const char		*v = NULL;
-
-	if (policy_single(ctx, a, &v) == -1)
-		return -1;
-	return policy_keyword(ctx, a, v, policy_booleans, NITEMS(policy_booleans), &t->one_time);
-}
-
-static int
-policy_set_t_include(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_tap	*t = out;
-
-	return policy_groups(ctx, a, &t->include, &t->ninclude);
-}
-
-static int
-policy_set_t_exclude(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_tap	*t = out;
-
-	return policy_groups(ctx, a, &t->exclude, &t->nexclude);
-}
-
-static int
-policy_set_state(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_campaign	*c = out;
-	const char		*v = NULL;
-
-	if (policy_single(ctx, a, &v) == -1)
-		return -1;
-	return policy_keyword(ctx, a, v, policy_states, NITEMS(policy_states), &c->enabled);
-}
-
-static int
-policy_set_snooze_days(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_campaign	*c = out;
-	long long		 x;
-
-	if (policy_integer(ctx, a, 0, POLICY_SNOOZE_DAYS_MAX, &x) == -1)
-		return -1;
-	c->snooze_days = (int)x;
-	return 0;
-}
-
-static int
-policy_set_snooze_limit(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_campaign	*c = out;
-	long long		 x;
-
-	if (policy_integer(ctx, a, 0, POLICY_SNOOZE_LIMIT_MAX, &x) == -1)
-		return -1;
-	c->snooze_limit = (int)x;
-	return 0;
-}
-
-static int
-policy_set_c_include(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_campaign	*c = out;
-
-	return policy_groups(ctx, a, &c->include, &c->ninclude);
-}
-
-static int
-policy_set_c_exclude(struct policy_ctx *ctx, const struct store_attr *a, void *out)
-{
-	struct policy_campaign	*c = out;
-
-	return policy_groups(ctx, a, &c->exclude, &c->nexclude);
 }
 
 /* A group list: bounded in count and in each name's length; names kept as given. */
