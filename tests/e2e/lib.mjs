@@ -6,7 +6,9 @@
 // origin), LK_ARTIFACTS (where screenshots go), CHROMIUM (the browser).
 
 import { chromium } from 'playwright-core';
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -234,4 +236,155 @@ export async function errorMessage(page) {
 		    `#message says: ${JSON.stringify(now?.trim())}`);
 	}
 	return (await page.textContent('#message')).trim();
+}
+
+// --- Issue 5: passkey rules, the campaign, the attestation certificate ---
+
+// Runs latchkeyctl on the instance (LK_CTL, LK_CONF from run.sh); resolves
+// with its standard output, or rejects with what it printed.
+export function ctl(...args) {
+	const [bin, conf] = [env('LK_CTL'), env('LK_CONF')];
+	return new Promise((resolve, reject) => {
+		execFile(bin, ['-c', conf, ...args], { timeout: TIMEOUT_MS },
+		    (err, stdout, stderr) => {
+			if (err)
+				reject(new Error(`latchkeyctl ${args[0]} ${args[1] ?? ''} failed: ` +
+				    `${(stderr || stdout || err.message).trim()}`));
+			else
+				resolve(stdout);
+		});
+	});
+}
+
+// A fresh TAP for user from latchkeyctl (one per user: it replaces any
+// earlier one); the code is the last line of the output.  Never put it in
+// an assertion message: the test log is kept.
+export async function issueTap(user) {
+	const out = await ctl('tap', 'issue', user, '--lifetime', '1h');
+	return out.trim().split('\n').pop().trim();
+}
+
+// Replaces the browser's virtual authenticator by a new one (synced or
+// device-bound), as when a person takes another phone or security key.
+export async function swapAuthenticator(h, { synced }) {
+	await h.cdp.send('WebAuthn.removeVirtualAuthenticator',
+	    { authenticatorId: h.authenticatorId });
+	const { authenticatorId } = await h.cdp.send('WebAuthn.addVirtualAuthenticator',
+	    { options: authenticatorOptions(synced) });
+	h.authenticatorId = authenticatorId;
+}
+
+// Waits for the next answer of a POST to path while act() runs; resolves
+// with {status, body} (body: parsed JSON, or null).
+export async function answerOf(page, path, act) {
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => new URL(r.url()).pathname === path &&
+		    r.request().method() === 'POST', { timeout: TIMEOUT_MS }),
+		act(),
+	]);
+	let body = null;
+	try {
+		body = await resp.json();
+	} catch (e) {
+		body = null;
+	}
+	return { status: resp.status(), body };
+}
+
+// Words a person should never be shown (the pages' rule, issue 4).
+export const JARGON = /\b(fido2?|webauthn|aal[23]?|aaguid|attestation|authenticator|ctap|resident key|relying party)\b/i;
+
+// A minimal CBOR reader (RFC 8949: unsigned and negative integers, byte
+// and text strings, arrays, maps, simple values), enough for an
+// attestation object (WebAuthn §6.5).
+export function cborDecode(buf) {
+	let i = 0;
+	const arg = (ai) => {
+		if (ai < 24)
+			return ai;
+		const n = { 24: 1, 25: 2, 26: 4, 27: 8 }[ai];
+		if (n === undefined || i + n > buf.length)
+			throw new Error('CBOR: bad length');
+		let v = 0;
+		for (let k = 0; k < n; k++)
+			v = v * 256 + buf[i++];
+		return v;
+	};
+	const item = () => {
+		if (i >= buf.length)
+			throw new Error('CBOR: truncated');
+		const ib = buf[i++], mt = ib >> 5, v = arg(ib & 31);
+		switch (mt) {
+		case 0: return v;
+		case 1: return -1 - v;
+		case 2: case 3: {
+			if (i + v > buf.length)
+				throw new Error('CBOR: truncated string');
+			const s = buf.subarray(i, i + v);
+			i += v;
+			return mt === 2 ? Buffer.from(s) : Buffer.from(s).toString('utf8');
+		}
+		case 4: return Array.from({ length: v }, () => item());
+		case 5: {
+			const m = new Map();
+			for (let k = 0; k < v; k++)
+				m.set(item(), item());
+			return m;
+		}
+		case 7: return { 20: false, 21: true, 22: null }[ib & 31];
+		default: throw new Error(`CBOR: major type ${mt} not expected here`);
+		}
+	};
+	return item();
+}
+
+// The attestation certificate of Chromium's virtual authenticator (packed,
+// one self-signed "Batch Certificate" made with a fixed, published key), as
+// PEM: a passkey is created with attestation "direct" in a blank page of a
+// loopback server of our own, and x5c[0] is taken from its attestation
+// object.  For the tests' trust configuration only: the key is public.
+export async function virtualAttestationPem() {
+	const server = createServer((req, res) => {
+		res.writeHead(200, { 'Content-Type': 'text/html' });
+		res.end('<!doctype html><title>blank</title>');
+	});
+	await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const h = await open('attestation-cert', { synced: false });
+	try {
+		await h.page.goto(`http://localhost:${server.address().port}/`);
+		const b64 = await h.page.evaluate(async () => {
+			const cred = await navigator.credentials.create({ publicKey: {
+				rp: { name: 'test' },
+				user: { id: crypto.getRandomValues(new Uint8Array(16)),
+				    name: 'test', displayName: 'test' },
+				challenge: crypto.getRandomValues(new Uint8Array(32)),
+				pubKeyCredParams: [{ type: 'public-key', alg: -7 }],
+				attestation: 'direct',
+			} });
+			const b = new Uint8Array(cred.response.attestationObject);
+			let s = '';
+			for (const c of b)
+				s += String.fromCharCode(c);
+			return btoa(s);
+		});
+		const att = cborDecode(Buffer.from(b64, 'base64'));
+		const x5c = att.get('attStmt')?.get('x5c');
+		if (att.get('fmt') !== 'packed' || !Array.isArray(x5c) || x5c.length === 0)
+			throw new Error(`no packed x5c from the virtual authenticator (fmt ${att.get('fmt')})`);
+		const der = x5c[0].toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
+		return `-----BEGIN CERTIFICATE-----\n${der}\n-----END CERTIFICATE-----\n`;
+	} finally {
+		await h.close();
+		server.close();
+	}
+}
+
+// GET /api/v1/me from the page, with its session: the JSON, or {status}
+// when refused.
+export async function meOf(page) {
+	return page.evaluate(async () => {
+		const r = await fetch('/api/v1/me', { credentials: 'same-origin',
+		    headers: { Accept: 'application/json' } });
+		return r.ok ? r.json() : { status: r.status };
+	});
 }

@@ -51,6 +51,25 @@ RADIUS_PORT=$(free_port)
 URL=http://localhost:$HTTP_PORT
 "$LATCHKEYCTL" init "$T/inst" --url "$URL" --radius "127.0.0.1:$RADIUS_PORT" >"$T/init.out"
 CONF=$(tail -n 1 "$T/init.out")
+ARTIFACTS=${LK_ARTIFACTS:-$E2E/artifacts}
+mkdir -p "$ARTIFACTS"
+rm -f "$ARTIFACTS"/*.png
+
+# Issue 5's "admins" profile requires attested passkeys: this instance, and
+# only this one, trusts the virtual authenticator's attestation certificate
+# (its key is published), taken from a passkey the browser makes for a
+# blank page of its own.  Read when latchkeyd starts.
+ATT_ROOT=$T/virtual-attestation.pem
+if (cd "$E2E" && LK_ARTIFACTS=$ARTIFACTS CHROMIUM=$CHROMIUM \
+    node ./attestation-root.mjs "$ATT_ROOT") >"$T/att.out" 2>&1 &&
+    openssl x509 -in "$ATT_ROOT" -noout -subject | grep -q 'CN *= *Batch Certificate'; then
+	chmod 644 "$ATT_ROOT"
+	echo "attestation-root $ATT_ROOT" >>"$CONF"
+	ok "the virtual authenticator's attestation certificate is a root of this instance"
+else
+	sed 's/^/# /' "$T/att.out"
+	not_ok "the virtual authenticator's attestation certificate is a root of this instance"
+fi
 start_daemon "$CONF" "$T/daemon.log"
 if ! wait_for "$URL/readyz" 200 20; then
 	sed 's/^/# daemon: /' "$T/daemon.log"
@@ -86,27 +105,64 @@ else
 	finish
 fi
 
-# The scenarios.  Their results are TAP lines from reporter.mjs, counted
-# here; node's own exit status is checked too, so that a file which dies
-# before its first test still fails the run.
-ARTIFACTS=${LK_ARTIFACTS:-$E2E/artifacts}
-mkdir -p "$ARTIFACTS"
-rm -f "$ARTIFACTS"/*.png
-rc=0
-(
-	cd "$E2E" &&
-	LK_URL=$URL LK_ARTIFACTS=$ARTIFACTS CHROMIUM=$CHROMIUM \
-	LK_TAP_ALICE=$TAP_ALICE LK_TAP_BOB=$TAP_BOB LK_TAP_CAROL=$TAP_CAROL \
-	    node --test --test-reporter=./reporter.mjs \
-	    ./*.test.mjs
-) >"$T/node.out" 2>&1 || rc=$?
-# The TAP codes are secrets: never in the test log.
-sed -e "s/$TAP_ALICE/<tap>/g" -e "s/$TAP_BOB/<tap>/g" -e "s/$TAP_CAROL/<tap>/g" \
-    "$T/node.out" | grep -v '^1\.\.'
-npass=$((npass + $(grep -c '^ok - ' "$T/node.out" || true)))
-nfail=$((nfail + $(grep -c '^not ok - ' "$T/node.out" || true)))
-if [ "$rc" -ne 0 ] && ! grep -q '^not ok - ' "$T/node.out"; then
-	not_ok "node --test exits 0 (it exited $rc)"
+# Issue 5: "admins: attested device-bound passkeys only; everyone else:
+# any passkey", and the campaign for the "pilot" group (asked at every
+# sign-in, two snoozes).  Nobody of the issue 4 scenarios is in either
+# group, so those run unchanged.  dana is an admin, gina in the pilot;
+# erin, frank and hank are everyone else (policy.test.mjs).
+policy_ok=1
+for g in admins pilot; do
+	ctl group add "$g" >>"$T/policy.out" 2>&1 || policy_ok=0
+done
+for u in dana:admins erin: frank: hank: gina:pilot; do
+	name=${u%%:*}
+	group=${u#*:}
+	ctl user add "$name" --display-name "$name Example" ${group:+--group "$group"} \
+	    >>"$T/policy.out" 2>&1 || policy_ok=0
+done
+if [ "$policy_ok" -eq 1 ] &&
+    ctl profile add admins --types deviceBound --attestation registrationOnly \
+	--include admins >>"$T/policy.out" 2>&1 &&
+    ctl profile set default --exclude admins >>"$T/policy.out" 2>&1 &&
+    ctl campaign set --state enabled --snooze-days 0 --snooze-limit 2 \
+	--include pilot >>"$T/policy.out" 2>&1; then
+	ok "latchkeyctl sets up the admins profile, the default profile without admins, and the campaign for pilot"
+else
+	sed 's/^/# /' "$T/policy.out"
+	not_ok "latchkeyctl sets up the admins profile, the default profile without admins, and the campaign for pilot"
+	policy_ok=0
+fi
+
+# run_node FILE...: the scenarios of FILEs.  Their results are TAP lines
+# from reporter.mjs, counted here; node's own exit status is checked too,
+# so that a file which dies before its first test still fails the run.
+# The issue 4 files run first, then policy.test.mjs on its own: it changes
+# the default profile for a while, which the others must not see.
+run_node() {
+	rc=0
+	(
+		cd "$E2E" &&
+		LK_URL=$URL LK_ARTIFACTS=$ARTIFACTS CHROMIUM=$CHROMIUM \
+		LK_CTL=$LATCHKEYCTL LK_CONF=$CONF \
+		LK_TAP_ALICE=$TAP_ALICE LK_TAP_BOB=$TAP_BOB LK_TAP_CAROL=$TAP_CAROL \
+		    node --test --test-reporter=./reporter.mjs "$@"
+	) >"$T/node.out" 2>&1 || rc=$?
+	# TAP codes are secrets: never in the test log (the tests issue
+	# their own and never print them).
+	sed -e "s/$TAP_ALICE/<tap>/g" -e "s/$TAP_BOB/<tap>/g" -e "s/$TAP_CAROL/<tap>/g" \
+	    "$T/node.out" | grep -v '^1\.\.'
+	# "not ok ... # TODO" is a known gap: the TAP driver counts it as an
+	# expected failure (XFAIL); here it is in the plan, not in the failures.
+	npass=$((npass + $(grep -c '^ok - ' "$T/node.out" || true)))
+	npass=$((npass + $(grep '^not ok - ' "$T/node.out" | grep -c '# TODO' || true)))
+	nfail=$((nfail + $(grep '^not ok - ' "$T/node.out" | grep -vc '# TODO' || true)))
+	if [ "$rc" -ne 0 ] && ! grep -q '^not ok - ' "$T/node.out"; then
+		not_ok "node --test $* exits 0 (it exited $rc)"
+	fi
+}
+run_node $(cd "$E2E" && ls ./*.test.mjs | grep -v '^\./policy\.test\.mjs$')
+if [ "$policy_ok" -eq 1 ]; then
+	run_node ./policy.test.mjs
 fi
 
 # What the browser did is in the audit trail, one JSON line per event, and
@@ -128,6 +184,30 @@ bad = {k: (c[k], v) for k, v in want.items() if c[k] != v}
 for k, (got, exp) in bad.items():
     print("# audit: %s: %d, expected %d" % (" ".join(map(str, k)), got, exp))
 sys.exit(1 if bad else 0)' "$AUDIT"
+if [ "$policy_ok" -eq 1 ]; then
+	check "the audit trail has the refusals by the passkey rules (dana's synced passkey, hank's blocked one, frank's sign-in) and gina's two snoozes" \
+	    python3 -c 'import json, sys
+from collections import Counter
+c = Counter()
+for line in open(sys.argv[1]):
+    d = json.loads(line)
+    c[(d["event"], d["outcome"], d["subject"])] += 1
+def n(ev, subj, outcomes):
+    return sum(v for (e, o, s), v in c.items() if e == ev and s == subj and o in outcomes)
+got = {
+    "dana registration refused": min(1, n("registration", "dana", ("passkey_type", "attestation_required"))),
+    "hank registration aaguid_blocked": n("registration", "hank", ("aaguid_blocked",)),
+    "frank signin aaguid_blocked": n("signin", "frank", ("aaguid_blocked",)),
+    "gina campaign.snoozed success": n("campaign.snoozed", "gina", ("success",)),
+}
+want = {"dana registration refused": 1,
+    "hank registration aaguid_blocked": 1, "frank signin aaguid_blocked": 1,
+    "gina campaign.snoozed success": 2}
+bad = [k for k in want if got[k] != want[k]]
+for k in bad:
+    print("# audit: %s: %d, expected %d" % (k, got[k], want[k]))
+sys.exit(1 if bad else 0)' "$AUDIT"
+fi
 check "no TAP code in the audit trail or the daemon's log" \
     sh -c "! grep -q -F -e '$TAP_ALICE' -e '$TAP_BOB' -e '$TAP_CAROL' '$AUDIT' '$T/daemon.log'"
 

@@ -150,7 +150,7 @@ campaignNotNow.addEventListener("click", async () => {
 		} else {
 			// No snoozes left after all (another tab used the last):
 			// the prompt stays, without "Not now".
-			if (err.status === 403 || err.status === 409)
+			if (err.code === "snooze_limit" || err.code === "campaign_required")
 				campaignNotNow.hidden = true;
 			const text = errorText(err, "snooze");
 			say(text, text ? "error" : "");

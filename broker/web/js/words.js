@@ -23,6 +23,8 @@ const API_CODES = {
 	tap_not_yet: "That pass can't be used yet. Try again at the time the helpdesk gave you.",
 	tap_missing: "There is no pass for this user name. Check the user name, or ask the helpdesk for a pass.",
 	snooze_limit: "You've put this off as many times as your organisation allows. Set up your passkey now.",
+	already_snoozed: "You've already put this off. You'll be asked again later; you can still create your passkey now.",
+	campaign_inactive: "You aren't asked to set up a passkey now. You can still create one here.",
 	campaign_required: "You've put this off as many times as your organisation allows. Set up your passkey now.",
 	confirm_last: "This is your only passkey. Confirm to remove it.",
 	passkey_required: "You can't remove your only passkey: your organisation requires one. Add another passkey first, then remove this one.",
@@ -74,15 +76,19 @@ const POLICY_NEXT = {
 	},
 };
 
-// The API's own sentence (for people) and what to do next, for a refusal
-// by the passkey rules; null for any other error.
+// The API's own sentence (for people) for a refusal by the passkey rules,
+// followed by what to do next unless it already says so (it names the
+// helpdesk, or asks the person to use, try or set up something); null for
+// any other error.
 function policyText(err, ctx) {
 	if (err.status !== 403 || !Object.prototype.hasOwnProperty.call(POLICY_NEXT, err.code))
 		return null;
 	const next = POLICY_NEXT[err.code][ctx === "signin" ? "signin" : "register"];
 	const why = typeof err.message === "string" ? err.message.trim() : "";
-	if (!why || why === err.code || why === next)
+	if (!why || why === err.code)
 		return next;
+	if (/\b(helpdesk|ask|use|try|set up)\b/i.test(why))
+		return why;
 	return /[.!?]$/.test(why) ? why + " " + next : why + ". " + next;
 }
 
