@@ -234,7 +234,7 @@ _Static_assert(sizeof(enum policy_keys) == sizeof(int), "enum size");
 
 enum { POLICY_CLASS_NONE = 0, POLICY_CLASS_PROFILE, POLICY_CLASS_TAP, POLICY_CLASS_CAMPAIGN };
 
-/* Entra's defaults (b1-b3), and what set-up writes: one profile for everyone. */
+/* The defaults of research/entra-semantics.md b1-b3, as set-up writes them. */
 struct policy *
 policy_default(void)
 {
