@@ -147,6 +147,9 @@ attest_x509_key_eq(X509 *x, EVP_PKEY *cred, struct wa_error *err, const char *wh
  * metadata may list an intermediate.  Sets TRUSTED (with the anchor) or
  * UNTRUSTED; -1 only on an internal failure.
  */
+static X509	*attest_x509_anchor_by_key(X509 *, int, STACK_OF(X509) *, STACK_OF(X509) *,
+		    time_t);
+
 int
 attest_x509_chain(const struct attest_trust *trust, const struct attest_input *in,
     STACK_OF(X509) *x5c, struct attest_result *res)
@@ -188,14 +191,16 @@ attest_x509_chain(const struct attest_trust *trust, const struct attest_input *i
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(sctx),
 	    in->now ? in->now : time(NULL));
 	X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(sctx), X509_V_FLAG_PARTIAL_CHAIN);
-	if (X509_verify_cert(sctx) != 1) {
+	if (X509_verify_cert(sctx) == 1) {
+		chain = X509_STORE_CTX_get0_chain(sctx);
+		anchor = sk_X509_value(chain, sk_X509_num(chain) - 1);
+	} else if ((anchor = attest_x509_anchor_by_key(sk_X509_value(x5c, 0), sk_X509_num(x5c),
+	    mds, pem, in->now ? in->now : time(NULL))) == NULL) {
 		log_debug("attestation: chain not trusted: %s",
 		    X509_verify_cert_error_string(X509_STORE_CTX_get_error(sctx)));
 		rv = 0;
 		goto done;
 	}
-	chain = X509_STORE_CTX_get0_chain(sctx);
-	anchor = sk_X509_value(chain, sk_X509_num(chain) - 1);
 	res->trust = PASSKEY_TRUST_TRUSTED;
 	if (entry != NULL && entry->description != NULL) {
 		res->authenticator = xstrdup(entry->description);
@@ -211,6 +216,44 @@ attest_x509_chain(const struct attest_trust *trust, const struct attest_input *i
 	X509_STORE_CTX_free(sctx);
 	X509_STORE_free(store);
 	return rv;
+}
+
+/*
+ * A lone self-issued certificate whose trust anchor is a configured root
+ * with the same name and key (RFC 5280 §6.1.1(d): an anchor is a name and a
+ * public key, not one encoding).  OpenSSL trusts a self-signed leaf only if
+ * the very same certificate is in the store, but some authenticators mint a
+ * new certificate over the same batch key at each registration (a fresh
+ * validity period each time), which is still the anchor's key speaking.
+ * The leaf must verify with the anchor's key and be valid at now.
+ */
+static X509 *
+attest_x509_anchor_by_key(X509 *leaf, int nx5c, STACK_OF(X509) *mds, STACK_OF(X509) *pem,
+    time_t now)
+{
+	STACK_OF(X509)	*sets[2] = { mds, pem };
+	EVP_PKEY	*key;
+	X509		*r;
+	size_t		 s;
+	int		 i;
+
+	if (nx5c != 1 || X509_NAME_cmp(X509_get_issuer_name(leaf),
+	    X509_get_subject_name(leaf)) != 0)
+		return NULL;
+	if (X509_cmp_time(X509_get0_notBefore(leaf), &now) >= 0 ||
+	    X509_cmp_time(X509_get0_notAfter(leaf), &now) <= 0)
+		return NULL;
+	for (s = 0; s < 2; s++)
+		for (i = 0; sets[s] != NULL && i < sk_X509_num(sets[s]); i++) {
+			r = sk_X509_value(sets[s], i);
+			key = X509_get0_pubkey(r);
+			if (key != NULL && X509_NAME_cmp(X509_get_subject_name(r),
+			    X509_get_subject_name(leaf)) == 0 &&
+			    EVP_PKEY_eq(key, X509_get0_pubkey(leaf)) == 1 &&
+			    X509_verify(leaf, key) == 1)
+				return r;
+		}
+	return NULL;
 }
 
 /* The subject as one line ("CN=..., O=..."), a new string. */

@@ -505,6 +505,72 @@ test_packed_trust(void **state)
 	attest_trust_free(t);
 }
 
+/* The trust of a packed statement by ak with the lone certificate x, under t. */
+static enum passkey_trust
+packed_lone(X509 *x, EVP_PKEY *ak, const struct attest_trust *t)
+{
+	struct reg		 r;
+	struct attest_result	 res;
+	struct wa_error		 err;
+	unsigned char		 sig[128], *st;
+	size_t			 siglen, len;
+	enum passkey_trust	 trust;
+
+	reg_init(&r, 0);
+	siglen = sign_reg(ak, &r, sig, sizeof(sig));
+	st = stmt((struct kv[]){ { .k = "alg", .ival = -7 }, { .k = "sig", .b = sig,
+	    .blen = siglen }, { .k = "x5c", .certs = &x, .ncerts = 1 } }, 3, &len);
+	assert_int_equal(verify(t, "packed", st, len, &r, NOW, &res, &err), 0);
+	trust = res.trust;
+	attest_result_clear(&res);
+	reg_free(&r);
+	return trust;
+}
+
+/*
+ * A batch key that mints a new self-signed certificate at every
+ * registration (as Chromium's virtual authenticator does): a configured
+ * root with the same name and key anchors the later certificates (RFC 5280
+ * §6.1.1(d)), but not one with another key, nor an expired one.
+ */
+static void
+test_packed_batch_key(void **state)
+{
+	struct certopt		 later = packed_leaf, expired = packed_leaf;
+	struct attest_trust	*t = attest_trust_new();
+	EVP_PKEY		*ak = EVP_EC_gen("P-256"), *other = EVP_EC_gen("P-256");
+	X509			*root, *x, *y, *z;
+	BIO			*bio = BIO_new(BIO_s_mem());
+	char			*pem = NULL, e[128];
+	long			 l;
+
+	(void)state;
+	later.na = 3651 * DAY;
+	expired.nb = -3 * DAY;
+	expired.na = -DAY;
+	root = mkcert(ak, &packed_leaf, NULL, NULL);
+	PEM_write_bio_X509(bio, root);
+	l = BIO_get_mem_data(bio, &pem);
+	assert_int_equal(attest_trust_add_pem_mem(t, pem, (size_t)l, e, sizeof(e)), 0);
+	x = mkcert(ak, &later, NULL, NULL);		/* same name and key, new validity */
+	y = mkcert(other, &later, NULL, NULL);		/* same name, another key */
+	z = mkcert(ak, &expired, NULL, NULL);
+	assert_int_not_equal(i2d_X509(root, NULL), 0);
+	assert_int_equal(X509_cmp(root, x) != 0, 1);
+	assert_int_equal(packed_lone(x, ak, t), PASSKEY_TRUST_TRUSTED);
+	assert_int_equal(packed_lone(y, other, t), PASSKEY_TRUST_UNTRUSTED);
+	assert_int_equal(packed_lone(z, ak, t), PASSKEY_TRUST_UNTRUSTED);
+	assert_int_equal(packed_lone(x, ak, NULL), PASSKEY_TRUST_UNTRUSTED);
+	BIO_free(bio);
+	X509_free(root);
+	X509_free(x);
+	X509_free(y);
+	X509_free(z);
+	EVP_PKEY_free(ak);
+	EVP_PKEY_free(other);
+	attest_trust_free(t);
+}
+
 /* The result names the anchor: the CA's subject. */
 static void
 test_packed_source(void **state)
@@ -1146,6 +1212,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_none),
 		cmocka_unit_test(test_packed_trust),
+		cmocka_unit_test(test_packed_batch_key),
 		cmocka_unit_test(test_packed_source),
 		cmocka_unit_test(test_packed_requirements),
 		cmocka_unit_test(test_packed_expired),
