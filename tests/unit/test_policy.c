@@ -850,9 +850,9 @@ test_sample_dit(void **state)
 	assert_int_equal(passkey_aaguid_parse(GPM, pk.aaguid), 0);
 	assert_int_equal(policy_check_registration(pol, alice, 1, &pk, &profile, &r), 0);
 	assert_string_equal(profile, "default");
-	/* bob is in admins and in default (which does not exclude admins here). */
-	assert_int_equal(policy_check_registration(pol, bob, 2, &pk, &profile, &r), 0);
-	assert_string_equal(profile, "default");
+	/* bob is in admins, which default excludes: his synced passkey is refused. */
+	assert_int_equal(policy_check_registration(pol, bob, 2, &pk, &profile, &r), -1);
+	assert_string_equal(r.code, "passkey_type");
 	pk.be = pk.bs = 0;
 	pk.trust = PASSKEY_TRUST_TRUSTED;
 	assert_int_equal(passkey_aaguid_parse("ee882879-721c-4913-9775-3dfcce97072a",
