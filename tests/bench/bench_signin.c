@@ -61,6 +61,9 @@ static char			*rp_id;
 static const char		*user;
 static struct sa_cred		*cred;
 static char			*begin_body;
+static unsigned char		*handle;	/* the user handle, for usernameless sign-ins */
+static size_t			 handlelen;
+static int			 usernameless;	/* begin without a user name, as autofill does */
 static uint64_t			 deadline_ms;
 static int			 running;	/* connections still signing in */
 static int			 failed;
@@ -203,6 +206,14 @@ setup(const char *tap)
 	setup_post(c, &x, "/api/v1/passkeys/register/begin", json_object(), cookie);
 	if (x.status != 200 || (ch = options_of(x.json, &cer, &chlen)) == NULL)
 		die("register begin: %d", x.status);
+	{
+		const char *uid = json_string_value(json_object_get(json_object_get(
+		    json_object_get(x.json, "publicKey"), "user"), "id"));
+
+		if (uid == NULL || (handle = util_b64url_decode(uid, strlen(uid),
+		    &handlelen)) == NULL)
+			die("register begin: no user.id");
+	}
 	if ((cred = sa_cred_new(-7, 32, 0)) == NULL)
 		die("sa_cred_new");
 	sa_opts_init(&o, rp_id, origin, ch, chlen);
@@ -261,6 +272,11 @@ conn_answer(struct evhttp_request *req, void *arg)
 		}
 		sa_opts_init(&o, rp_id, origin, ch, chlen);
 		o.flags = FLAGS;
+		if (usernameless) {
+			/* A discoverable credential returns the user handle (§5.4.3). */
+			o.user_handle = handle;
+			o.user_handle_len = handlelen;
+		}
 		if ((resp = sa_assert(cred, &o)) == NULL ||
 		    (r = json_loads(resp, 0, NULL)) == NULL)
 			die("sa_assert");
@@ -338,7 +354,9 @@ main(int argc, char *argv[])
 	base = event_base_new();
 
 	setup(argv[3]);
-	begin_body = json_dumps(json_pack("{s:s}", "username", user), JSON_COMPACT);
+	usernameless = getenv("BENCH_USERNAMELESS") != NULL;
+	begin_body = usernameless ? xstrdup("{}") :
+	    json_dumps(json_pack("{s:s}", "username", user), JSON_COMPACT);
 	conns = xcalloc((size_t)nconn, sizeof(*conns));
 	for (i = 0; i < nconn; i++) {
 		conns[i].evcon = evhttp_connection_base_new(base, NULL, host,
