@@ -102,6 +102,8 @@ struct store {
 /* store.c */
 /* The URI connected to, or being tried. */
 const char	*store_uri(const struct store *);
+/* An LDAP error's text with libldap's diagnostic and a TLS hint, into buf. */
+const char	*store_ld_why(struct store *, int, char *, size_t);
 /* A new operation in the table; NULL while closing (see store_free). */
 struct store_op	*store_op_new(struct store *, enum store_kind, void *arg);
 /*

@@ -294,3 +294,34 @@ store_op_user_done(struct store_op *op, enum store_err err)
 	if (rc != LDAP_SUCCESS)
 		store_op_start(op, 0, rc);
 }
+
+/*
+ * The text of an LDAP error with libldap's diagnostic message, which is
+ * where a TLS failure says why ("certificate verify failed") when the
+ * result code says only that the server could not be contacted.
+ */
+const char *
+store_ld_why(struct store *st, int rc, char *buf, size_t len)
+{
+	char	*diag = NULL;
+
+	const char	*uri = store_uri(st), *hint = "";
+	int		 tls;
+
+	if (st->ld != NULL)
+		ldap_get_option(st->ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
+	/* libldap over GnuTLS reports a refused certificate as "unknown error". */
+	if (diag != NULL && strcmp(diag, "(unknown error code)") == 0) {
+		ldap_memfree(diag);
+		diag = NULL;
+	}
+	tls = strncasecmp(uri, "ldaps://", 8) == 0 ||
+	    (st->cf.starttls && strncasecmp(uri, "ldap://", 7) == 0);
+	if (tls && (rc == LDAP_SERVER_DOWN || rc == LDAP_CONNECT_ERROR))
+		hint = " (if the server answers, check tls-ca-file and that the"
+		    " server certificate names the host in the URI)";
+	snprintf(buf, len, "%s%s%s%s", ldap_err2string(rc),
+	    diag != NULL && *diag != '\0' ? ": " : "", diag != NULL ? diag : "", hint);
+	ldap_memfree(diag);
+	return buf;
+}
