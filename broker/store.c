@@ -36,6 +36,7 @@
 #include "util.h"
 #include "xmalloc.h"
 
+#define STORE_START_GRACE_MS	10000	/* a directory starting with us is not an outage */
 #define STORE_PASSWORD_MAX	1024		/* bytes of the bind password file */
 #define STORE_BACKOFF_MIN_MS	250		/* first reconnect delay */
 #define STORE_RC_PWFILE		(-0x7000)	/* not an LDAP code: password file unreadable */
@@ -98,6 +99,7 @@ void
 store_start(struct store *st)
 {
 	st->started = 1;
+	st->started_ms = util_now_ms();
 	store_connect(st);
 }
 
@@ -504,6 +506,7 @@ store_conn_result(struct store *st, LDAPMessage *msg)
 	st->conn = CONN_READY;
 	st->conn_msgid = -1;
 	evtimer_del(st->ev_conn);
+	st->ever_up = 1;
 	store_enter_state(st, STORE_UP);
 }
 
@@ -570,11 +573,18 @@ store_drop(struct store *st, const char *why)
 		st->stats.disconnects++;
 	store_disconnect(st);
 	snprintf(st->reason, sizeof(st->reason), "%s", buf);
-	if (!st->warned)
+	/*
+	 * A directory that is still starting (the embedded slapd comes up
+	 * with latchkeyd) is not an outage: until the first connection, a
+	 * failure within the grace period is only information.
+	 */
+	if (!st->ever_up && util_now_ms() - st->started_ms < STORE_START_GRACE_MS)
+		log_info("waiting for the directory: %s", st->reason);
+	else if (!st->warned) {
 		log_warnx("directory unavailable: %s", st->reason);
-	else
+		st->warned = 1;
+	} else
 		log_debug("directory still unavailable: %s", st->reason);
-	st->warned = 1;
 	store_enter_state(st, STORE_DOWN);
 	if (st->cf.nuris > 0)
 		st->uri_idx = (st->uri_idx + 1) % st->cf.nuris;

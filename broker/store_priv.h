@@ -86,6 +86,8 @@ struct store {
 	uint64_t		 backoff_ms;
 	int			 started;
 	int			 warned;	/* the outage has been logged */
+	int			 ever_up;	/* connected at least once */
+	uint64_t		 started_ms;	/* when store_start ran */
 	int			 closing;
 	struct event		*ev_read;
 	struct event		*ev_write;
