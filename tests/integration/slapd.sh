@@ -83,6 +83,9 @@ else fail "second setup: $(cat "$T/err")"; fi
 driver=$!
 if waitfor 100 S -b $BASE -s base dn > /dev/null 2>&1; then ok "slapd answers on $URI"
 else cat "$T/log"; fail "slapd never answered"; exit 1; fi
+# The driver writes "pid N" on a timer: wait for it before using it (under
+# load slapd may answer before the line is written).
+waitfor 100 sh -c "[ -n \"\$(sed -n 's/^pid //p' '$T/out')\" ]" || :
 pid1=$(lastpid)
 [ -n "$pid1" ] && kill -0 "$pid1" && ok "slapd runs as pid $pid1" || fail "no slapd pid"
 
@@ -190,7 +193,7 @@ consume && ok "one-time TAP consumed" || fail "consume: $(cat "$T/tap.out")"
 consume && fail "TAP consumed twice" || ok "second consumption refused"
 
 # --- supervision ------------------------------------------------------------
-kill -KILL "$pid1"
+[ -n "$pid1" ] && kill -KILL "$pid1"
 if waitfor 100 sh -c "[ -n \"\$(sed -n 's/^pid //p' '$T/out' | tail -1 | grep -vx '$pid1')\" ]"; then
 	pid2=$(lastpid)
 	ok "slapd restarted after SIGKILL: pid $pid1 -> $pid2"
