@@ -33,6 +33,7 @@
 static const char *const init_users[] = { "latchkey", "nobody" };
 
 static int	init_write_file(const char *, const char *, mode_t);
+static int	init_reachable(const char *, uid_t, gid_t, char *, size_t);
 static const struct passwd *init_service_user(void);
 static int	init_tap_key(const struct conf *, uid_t, gid_t);
 
@@ -46,7 +47,7 @@ ctl_init(struct ctl *ctl, int argc, char **argv)
 	};
 	const struct passwd	*pw = NULL;
 	const char		*url = INIT_DEFAULT_URL, *radius = INIT_DEFAULT_RADIUS;
-	char			 dir[PATH_MAX], err[CONF_ERR_MAX];
+	char			 dir[PATH_MAX], err[CONF_ERR_MAX], why[PATH_MAX + 64];
 	char			*conffile = NULL, *secretfile = NULL, *text = NULL;
 	char			*secret = NULL;
 	unsigned char		 raw[INIT_SECRET_BYTES];
@@ -89,6 +90,11 @@ ctl_init(struct ctl *ctl, int argc, char **argv)
 		}
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
+		if (init_reachable(dir, uid, gid, why, sizeof(why)) == -1) {
+			ctl_fail(ctl, "init", "%s: latchkeyd runs as %s, which cannot reach it: %s; "
+			    "choose a directory such as /var/lib/latchkey", dir, pw->pw_name, why);
+			goto done;
+		}
 	}
 
 	util_random(raw, sizeof(raw));
@@ -210,6 +216,40 @@ init_tap_key(const struct conf *conf, uid_t uid, gid_t gid)
 done:
 	free(dir);
 	return rc;
+}
+
+/*
+ * Whether a user without supplementary groups may search every directory
+ * above dir (dir itself is handed to it): a checkout under /root, mode
+ * 0700, would start a daemon whose directory it cannot open.
+ */
+static int
+init_reachable(const char *dir, uid_t uid, gid_t gid, char *why, size_t whylen)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+	size_t		 i;
+	int		 ok;
+
+	for (i = 1; dir[i] != '\0'; i++) {
+		if (dir[i] != '/')
+			continue;
+		memcpy(path, dir, i);
+		path[i] = '\0';
+		if (stat(path, &st) == -1)
+			continue;
+		if (st.st_uid == uid)
+			ok = (st.st_mode & S_IXUSR) != 0;
+		else if (st.st_gid == gid)
+			ok = (st.st_mode & S_IXGRP) != 0;
+		else
+			ok = (st.st_mode & S_IXOTH) != 0;
+		if (!ok) {
+			snprintf(why, whylen, "%s is mode %04o", path, (unsigned)(st.st_mode & 07777));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 static const struct passwd *

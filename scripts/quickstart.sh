@@ -1,6 +1,7 @@
 #!/bin/sh
 # Quick start: installs the dependencies, builds, creates an instance on the
-# embedded default in ./demo (a private slapd and latchkeyd on
+# embedded default in ./demo (as root: /var/lib/latchkey/demo; or
+# $LATCHKEY_DEMO_DIR) (a private slapd and latchkeyd on
 # http://localhost:PORT), adds a demo user, issues a fresh Temporary Access
 # Pass for it, and runs latchkeyd in the foreground until Ctrl-C.  LATCHKEY_PORT (default 8080) and
 # LATCHKEY_RADIUS_PORT (default 1812) change the ports.
@@ -9,7 +10,15 @@ cd "$(dirname "$0")/.."
 ./scripts/build.sh
 port=${LATCHKEY_PORT:-8080}
 rport=${LATCHKEY_RADIUS_PORT:-1812}
-dir=$(pwd)/demo
+# As root latchkeyd runs as a service account, which may not reach a
+# checkout under /root: the instance then lives in /var/lib/latchkey/demo.
+if [ -n "${LATCHKEY_DEMO_DIR:-}" ]; then
+	dir=$LATCHKEY_DEMO_DIR
+elif [ "$(id -u)" -eq 0 ]; then
+	dir=/var/lib/latchkey/demo
+else
+	dir=$(pwd)/demo
+fi
 url=http://localhost:$port
 conf=$dir/latchkey.conf
 

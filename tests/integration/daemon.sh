@@ -19,6 +19,13 @@ check "the embedded slapd listens only on its ldapi socket" \
 	sh -c "ps -o args= -p $(embedded_slapd_pid "$T/inst") | grep -q 'ldapi://' && \
 	! ps -o args= -p $(embedded_slapd_pid "$T/inst") | grep -q 'ldap://'"
 if [ "$(id -u)" -eq 0 ]; then
+	mkdir -m 700 "$T/private"
+	rc=0
+	"$LATCHKEYCTL" init "$T/private/inst" >"$T/private.out" 2>&1 || rc=$?
+	check "as root, init refuses a directory the service user cannot reach" \
+		sh -c "test $rc -eq 1 && ! test -f '$T/private/inst/latchkey.conf'"
+	check "... and names the directory that blocks it" \
+		grep -q "cannot reach it: $T/private is mode 0700" "$T/private.out"
 	check "started as root, latchkeyd runs as the service user" \
 		sh -c "test \"\$(ps -o user= -p $DAEMON_PID)\" != root"
 fi
