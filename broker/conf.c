@@ -33,6 +33,8 @@
 #define CONF_ARGS_MAX	16		/* words on one line, the directive included */
 
 #define CONF_DEFAULT_LISTEN	"http://localhost:8080"
+#define CONF_RADIUS_HOLD_DEFAULT_MS	25000	/* under the usual 30 s client timeouts */
+#define CONF_RADIUS_HOLD_MAX_MS		30000	/* RADIUS_REQ_MAX_MS */
 
 #ifndef nitems
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
@@ -165,8 +167,8 @@ static const struct conf_directive conf_directives[] = {
 
 	/* RADIUS */
 	{ .name = "radius-listen", .min_args = 1, .max_args = 1,
-	  .handler = conf_h_radius_listen },
-	{ .name = "radius-client", .min_args = 3, .max_args = 6,
+	  .handler = conf_h_radius_listen, .repeatable = 1 },
+	{ .name = "radius-client", .min_args = 3, .max_args = 11,
 	  .handler = conf_h_radius_client, .repeatable = 1 },
 
 	/* attestation trust */
@@ -247,6 +249,9 @@ conf_free(struct conf *conf)
 	free(conf->public_url);
 	free(conf->rp_id);
 	free(conf->radius_listen);
+	for (i = 0; i < conf->nradius_listens; i++)
+		free(conf->radius_listens[i]);
+	free(conf->radius_listens);
 	for (i = 0; i < conf->nlistens; i++)
 		free(conf->listens[i].host);
 	free(conf->listens);
@@ -792,6 +797,7 @@ conf_h_radius_listen(struct conf_ctx *ctx, const struct conf_directive *d,
 {
 	char		*addr, *colon;
 	uint16_t	 port;
+	size_t		 i;
 	int		 ok = 0;
 
 	(void)argc;
@@ -813,13 +819,24 @@ conf_h_radius_listen(struct conf_ctx *ctx, const struct conf_directive *d,
 		return conf_error(ctx, ctx->line, "%s: \"%s\" is not ADDR:PORT "
 		    "with a numeric address and a port from 1 to 65535 (IPv6 "
 		    "as [::1]:1812)", d->name, argv[1]);
-	ctx->conf->radius_listen = xstrdup(argv[1]);
+	for (i = 0; i < ctx->conf->nradius_listens; i++)
+		if (strcmp(ctx->conf->radius_listens[i], argv[1]) == 0)
+			return conf_error(ctx, ctx->line, "%s: %s is listed "
+			    "twice", d->name, argv[1]);
+	if (ctx->conf->radius_listen == NULL)
+		ctx->conf->radius_listen = xstrdup(argv[1]);
+	ctx->conf->radius_listens = xreallocarray(ctx->conf->radius_listens,
+	    ctx->conf->nradius_listens + 1, sizeof(*ctx->conf->radius_listens));
+	ctx->conf->radius_listens[ctx->conf->nradius_listens++] = xstrdup(argv[1]);
 	return 0;
 }
 
 /*
  * radius-client ADDR[/PREFIX] secret-file PATH [mode challenge|hold]
- * [legacy].  The secret is read by main.c as root, never here.
+ * [hold-timeout DUR] [require-message-authenticator yes|no] [legacy].
+ * The secret is read by radius.c as root, never here.  hold-timeout stays
+ * at or under 30 s (RADIUS_REQ_MAX_MS): the answer must beat the client's
+ * own timeout, and a long wait widens the BlastRADIUS window.
  */
 static int
 conf_h_radius_client(struct conf_ctx *ctx, const struct conf_directive *d,
@@ -832,6 +849,8 @@ conf_h_radius_client(struct conf_ctx *ctx, const struct conf_directive *d,
 	int			 i, af;
 
 	memset(&c, 0, sizeof(c));
+	c.hold_timeout_ms = CONF_RADIUS_HOLD_DEFAULT_MS;
+	c.require_ma = 1;
 	addr = xstrdup(argv[1]);
 	if ((slash = strchr(addr, '/')) != NULL)
 		*slash++ = '\0';
@@ -861,12 +880,33 @@ conf_h_radius_client(struct conf_ctx *ctx, const struct conf_directive *d,
 				return conf_error(ctx, ctx->line, "%s: mode is "
 				    "challenge or hold, not \"%s\"", d->name,
 				    argv[i]);
+		} else if (strcmp(argv[i], "hold-timeout") == 0 && i + 1 < argc) {
+			i++;
+			if (util_parse_duration(argv[i], &c.hold_timeout_ms) == -1 ||
+			    c.hold_timeout_ms < 1000 ||
+			    c.hold_timeout_ms > CONF_RADIUS_HOLD_MAX_MS)
+				return conf_error(ctx, ctx->line, "%s: hold-timeout "
+				    "\"%s\" is not a duration from 1s to 30s",
+				    d->name, argv[i]);
+		} else if (strcmp(argv[i], "require-message-authenticator") == 0 &&
+		    i + 1 < argc) {
+			i++;
+			if (strcmp(argv[i], "yes") == 0)
+				c.require_ma = 1;
+			else if (strcmp(argv[i], "no") == 0)
+				c.require_ma = 0;
+			else
+				return conf_error(ctx, ctx->line, "%s: "
+				    "require-message-authenticator is yes or no, "
+				    "not \"%s\"", d->name, argv[i]);
 		} else if (strcmp(argv[i], "legacy") == 0) {
 			c.legacy = 1;
 		} else
 			return conf_error(ctx, ctx->line, "%s: unexpected "
 			    "\"%s\" (expects ADDR[/PREFIX] secret-file PATH "
-			    "[mode challenge|hold] [legacy])", d->name, argv[i]);
+			    "[mode challenge|hold] [hold-timeout DUR] "
+			    "[require-message-authenticator yes|no] [legacy])",
+			    d->name, argv[i]);
 	}
 	if (c.secret_file == NULL || *c.secret_file == '\0')
 		return conf_error(ctx, ctx->line, "%s: %s needs secret-file "

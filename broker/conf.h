@@ -26,7 +26,9 @@ struct conf_radius_client {
 	char			*name;		/* address or CIDR as written */
 	char			*secret_file;
 	enum conf_radius_mode	 mode;
-	int			 legacy;	/* accepts requests without Message-Authenticator */
+	int			 legacy;	/* legacy (PAP) passwords allowed, where policy allows */
+	uint64_t		 hold_timeout_ms;	/* hold-timeout: answer within (hold mode) */
+	int			 require_ma;	/* require-message-authenticator (default yes) */
 };
 
 struct conf {
@@ -80,7 +82,9 @@ struct conf {
 	uint64_t		 ldap_backoff_max_ms;	/* reconnect backoff ceiling */
 
 	/* RADIUS */
-	char			*radius_listen;	/* ADDR:PORT, NULL: no RADIUS */
+	char			*radius_listen;	/* ADDR:PORT, NULL: no RADIUS (the first one) */
+	char		       **radius_listens;	/* every radius-listen, in order */
+	size_t			 nradius_listens;
 	struct conf_radius_client *radius_clients;
 	size_t			 nradius_clients;
 

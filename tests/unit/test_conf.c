@@ -174,7 +174,9 @@ test_every_directive(void **state)
 	    "ldap-timeout 10s\n"
 	    "ldap-backoff-max 2m\n"
 	    "radius-listen [::1]:1812\n"
-	    "radius-client 10.1.0.0/16 secret-file radius/vpn mode hold legacy\n"
+	    "radius-listen 192.0.2.1:1645\n"
+	    "radius-client 10.1.0.0/16 secret-file radius/vpn mode hold legacy "
+	    "hold-timeout 20s require-message-authenticator no\n"
 	    "radius-client ::1 secret-file /etc/latchkey/local\n"
 	    "radius-client 192.0.2.7 mode challenge secret-file s\n");
 	assert_string_equal(c->user, "_latchkey");
@@ -221,16 +223,24 @@ test_every_directive(void **state)
 	assert_int_equal(c->ldap_timeout_ms, 10000);
 	assert_int_equal(c->ldap_backoff_max_ms, 120000);
 	assert_string_equal(c->radius_listen, "[::1]:1812");
+	assert_int_equal(c->nradius_listens, 2);
+	assert_string_equal(c->radius_listens[0], "[::1]:1812");
+	assert_string_equal(c->radius_listens[1], "192.0.2.1:1645");
 	assert_int_equal(c->nradius_clients, 3);
 	assert_string_equal(c->radius_clients[0].name, "10.1.0.0/16");
 	assert_string_equal(c->radius_clients[0].secret_file,
 	    "/etc/latchkey/radius/vpn");
 	assert_int_equal(c->radius_clients[0].mode, CONF_RADIUS_HOLD);
 	assert_int_equal(c->radius_clients[0].legacy, 1);
+	assert_int_equal(c->radius_clients[0].hold_timeout_ms, 20000);
+	assert_int_equal(c->radius_clients[0].require_ma, 0);
 	assert_string_equal(c->radius_clients[1].name, "::1");
 	assert_string_equal(c->radius_clients[1].secret_file, "/etc/latchkey/local");
 	assert_int_equal(c->radius_clients[1].mode, CONF_RADIUS_CHALLENGE);
 	assert_int_equal(c->radius_clients[1].legacy, 0);
+	/* Defaults: 25 s, under the usual client timeout; MA required. */
+	assert_int_equal(c->radius_clients[1].hold_timeout_ms, 25000);
+	assert_int_equal(c->radius_clients[1].require_ma, 1);
 	assert_string_equal(c->radius_clients[2].secret_file, "/etc/latchkey/s");
 	assert_int_equal(c->radius_clients[2].mode, CONF_RADIUS_CHALLENGE);
 	conf_free(c);
@@ -410,7 +420,7 @@ static const struct {
 	{ "state-dir /s /t\n",
 	  NAME ":1: state-dir: expects 1 argument, got 2" },
 	{ "state-dir /s\nradius-client 10.0.0.1 secret-file\n",
-	  NAME ":2: radius-client: expects 3 to 6 arguments, got 2" },
+	  NAME ":2: radius-client: expects 3 to 11 arguments, got 2" },
 	{ "state-dir /s\nuser \"\"\n", NAME ":2: user: empty value" },
 	{ "state-dir \"\"\n", NAME ":1: state-dir: empty path" },
 	/* whole-file checks */
@@ -546,7 +556,23 @@ static const struct {
 	{ "state-dir /s\nradius-listen 127.0.0.1:1812\n"
 	  "radius-client 10.0.0.1 secret s\n", NAME ":3: radius-client: "
 	  "unexpected \"secret\" (expects ADDR[/PREFIX] secret-file PATH "
-	  "[mode challenge|hold] [legacy])" },
+	  "[mode challenge|hold] [hold-timeout DUR] "
+	  "[require-message-authenticator yes|no] [legacy])" },
+	{ "state-dir /s\nradius-listen 127.0.0.1:1812\n"
+	  "radius-client 10.0.0.1 secret-file s hold-timeout 31s\n", NAME ":3: "
+	  "radius-client: hold-timeout \"31s\" is not a duration from 1s to "
+	  "30s" },
+	{ "state-dir /s\nradius-listen 127.0.0.1:1812\n"
+	  "radius-client 10.0.0.1 secret-file s hold-timeout soon\n", NAME ":3: "
+	  "radius-client: hold-timeout \"soon\" is not a duration from 1s to "
+	  "30s" },
+	{ "state-dir /s\nradius-listen 127.0.0.1:1812\n"
+	  "radius-client 10.0.0.1 secret-file s "
+	  "require-message-authenticator auto\n", NAME ":3: radius-client: "
+	  "require-message-authenticator is yes or no, not \"auto\"" },
+	{ "state-dir /s\nradius-listen 127.0.0.1:1812\n"
+	  "radius-listen 127.0.0.1:1812\n", NAME ":3: radius-listen: "
+	  "127.0.0.1:1812 is listed twice" },
 	{ "state-dir /s\nradius-listen 127.0.0.1:1812\n"
 	  "radius-client 10.0.0.1 legacy mode push\n", NAME ":3: radius-client: "
 	  "mode is challenge or hold, not \"push\"" },
