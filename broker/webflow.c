@@ -3,8 +3,8 @@
  * the request context parked on the directory, the rules of a
  * state-changing request (our Origin, application/json, a bounded JSON
  * object), the session check, the verifier's policy, and sign-out.  The
- * handlers live in webflow_tap.c, webflow_register.c, webflow_signin.c and
- * webflow_me.c.
+ * handlers live in webflow_tap.c, webflow_register.c, webflow_signin.c,
+ * webflow_me.c and webflow_vpn.c.
  */
 #include "config.h"
 
@@ -69,6 +69,7 @@ static const struct http_route wf_routes[] = {
 	{ .method = "PATCH", .path = "/api/v1/me/passkeys/*", .handler = wf_me_passkey },
 	{ .method = "DELETE", .path = "/api/v1/me/passkeys/*", .handler = wf_me_passkey },
 	{ .method = "POST", .path = "/api/v1/me/campaign/snooze", .handler = wf_me_snooze },
+	{ .method = "POST", .path = "/api/v1/vpn/approve", .handler = wf_vpn_approve },
 };
 
 /* COSE algorithms offered, in the order of preference (WebAuthn §5.4.3): ES256, EdDSA, ES384, RS256. */
