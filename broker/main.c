@@ -29,6 +29,8 @@
 #include "http.h"
 #include "log.h"
 #include "mds.h"
+#include "radius.h"
+#include "radius_pkt.h"
 #include "session.h"
 #include "slapd.h"
 #include "status.h"
@@ -43,6 +45,7 @@ struct daemon {
 	struct event_base	*base;
 	struct conf		*conf;
 	struct http		*http;
+	struct radius		*radius;	/* NULL: no radius-listen */
 	struct store		*store;
 	struct slapd		*slapd;
 	struct attest_trust	*trust;		/* attestation roots and FIDO metadata */
@@ -137,6 +140,13 @@ main(int argc, char *argv[])
 	}
 	if ((d.http = http_new(d.base, d.conf, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
+	/* The dictionary once, then the UDP sockets and the secrets, as root. */
+	if (d.conf->nradius_listens > 0 &&
+	    radius_pkt_init(NULL, err, sizeof(err)) == -1)
+		fatalx("RADIUS: %s", err);
+	if ((d.radius = radius_new(d.base, d.conf, err, sizeof(err))) == NULL &&
+	    err[0] != '\0')
+		fatalx("%s", err);
 	if ((d.trust = main_load_trust(d.conf, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	/* The TAP key may be readable by root alone; without it no pass can be redeemed. */
@@ -180,6 +190,8 @@ main(int argc, char *argv[])
 	event_free(d.ev_hup);
 	event_free(d.ev_term);
 	event_free(d.ev_int);
+	radius_free(d.radius);
+	radius_pkt_cleanup();
 	http_free(d.http);
 	webflow_free(d.webflow);
 	session_cleanup();
@@ -304,6 +316,14 @@ main_reload(struct daemon *d)
 		conf_free(nc);
 		return;
 	}
+	if (d->radius != NULL && radius_reconf(d->radius, nc, err, sizeof(err)) == -1) {
+		log_warnx("reload refused, keeping the running configuration: %s", err);
+		attest_trust_free(trust);
+		conf_free(nc);
+		return;
+	}
+	if (d->radius == NULL && nc->nradius_listens > 0)
+		log_warnx("reload: radius-listen takes effect at restart");
 	attest_trust_free(d->trust);
 	d->trust = trust;
 	webflow_reconf(d->webflow, nc, trust);
