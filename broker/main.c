@@ -23,7 +23,9 @@
 #include <openssl/crypto.h>
 
 #include "attest.h"
+#include "approval.h"
 #include "audit.h"
+#include "authreq.h"
 #include "ceremony.h"
 #include "conf.h"
 #include "http.h"
@@ -46,6 +48,7 @@ struct daemon {
 	struct conf		*conf;
 	struct http		*http;
 	struct radius		*radius;	/* NULL: no radius-listen */
+	struct authreq		*authreq;	/* answers the RADIUS requests */
 	struct store		*store;
 	struct slapd		*slapd;
 	struct attest_trust	*trust;		/* attestation roots and FIDO metadata */
@@ -173,6 +176,11 @@ main(int argc, char *argv[])
 	main_state_init(d.conf);
 	d.webflow = webflow_new(d.base, d.http, d.store, d.conf, d.trust,
 	    d.has_tap_key ? d.tap_key : NULL);
+	if (d.radius != NULL) {
+		d.authreq = authreq_new(d.radius, d.store, d.conf,
+		    d.has_tap_key ? d.tap_key : NULL);
+		radius_set_handler(d.radius, authreq_on_request, d.authreq);
+	}
 	OPENSSL_cleanse(d.tap_key, sizeof(d.tap_key));
 
 	d.ev_hup = evsignal_new(d.base, SIGHUP, main_on_hup, &d);
@@ -190,8 +198,10 @@ main(int argc, char *argv[])
 	event_free(d.ev_hup);
 	event_free(d.ev_term);
 	event_free(d.ev_int);
+	authreq_free(d.authreq);
 	radius_free(d.radius);
 	radius_pkt_cleanup();
+	approval_cleanup();
 	http_free(d.http);
 	webflow_free(d.webflow);
 	session_cleanup();
@@ -327,6 +337,8 @@ main_reload(struct daemon *d)
 	attest_trust_free(d->trust);
 	d->trust = trust;
 	webflow_reconf(d->webflow, nc, trust);
+	if (d->authreq != NULL)
+		authreq_reconf(d->authreq, nc);
 	main_state_init(nc);
 	store_reconf(d->store, nc);
 	log_setlevel((enum log_level)nc->log_level);

@@ -1,0 +1,448 @@
+/*
+ * authreq.c: the answer to each RADIUS Access-Request, in challenge mode
+ * (ARCHITECTURE §4, research/radius.md §3):
+ *
+ * - no State: a new approval in the directory (a random 16-octet State,
+ *   a code from TAP_ALPHABET kept as a keyed hash, 5 minutes), and an
+ *   Access-Challenge carrying the State, a Reply-Message with the /vpn
+ *   address and the code, and Session-Timeout, the prompt's time (RFC 2865
+ *   §5.27).  The user is not looked up: an unknown user gets the same
+ *   challenge, which no sign-in can ever approve (no user enumeration).
+ * - the State back (RFC 2865 §5.24, copied unmodified): approved -> the
+ *   approval is consumed (deleted: single use, whichever node deletes it
+ *   first) and Access-Accept with Class "latchkey:aal2|aal3"; pending ->
+ *   another Access-Challenge with the same State; expired, unknown,
+ *   forged or used -> Access-Reject.
+ *
+ * Hold mode and legacy PAP passwords come later: a client configured for
+ * hold mode gets the challenge behaviour for now, and a User-Password is
+ * ignored (never checked, so never a way in).
+ *
+ * The request is kept across the directory's answer by its id only
+ * (radius_req_find, STYLE 6): it may have expired or been dropped meanwhile.
+ * A directory that cannot be reached gets the request dropped, not
+ * rejected, so that the client tries its next server (ARCHITECTURE §6).
+ */
+#include "config.h"
+
+#include <sys/queue.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "approval.h"
+#include "audit.h"
+#include "authreq.h"
+#include "conf.h"
+#include "log.h"
+#include "radius.h"
+#include "store.h"
+#include "util.h"
+#include "xmalloc.h"
+
+#define AUTHREQ_MSG_MAX		1024	/* a Reply-Message we write */
+#define AUTHREQ_CLASS_MAX	32
+
+enum ar_state {
+	AR_NEW = 0,	/* arrived */
+	AR_CREATE,	/* adding the approval */
+	AR_LOOKUP,	/* reading the approval of the State */
+	AR_CONSUME,	/* deleting an approved approval */
+	AR_DONE,	/* answered, dropped, or the request went away */
+};
+
+/* One Access-Request while it waits on the directory. */
+struct ar_req {
+	struct authreq		*ar;
+	uint64_t		 rid;		/* radius_req_id */
+	uint64_t		 op;		/* store operation in flight; 0: none */
+	enum ar_state		 state;
+	char			*user;		/* User-Name as sent */
+	char			*client;	/* the RADIUS client's name */
+	char			*peer;
+	unsigned char		 st[APPROVAL_STATE_LEN];	/* the State */
+	char			 id[APPROVAL_ID_LEN + 1];
+	char			 code[APPROVAL_CODE_LEN + 1];	/* wiped on free */
+	time_t			 expiry;
+	char			 assurance[8];
+	TAILQ_ENTRY(ar_req)	 entry;
+};
+TAILQ_HEAD(ar_req_list, ar_req);
+
+struct authreq {
+	struct radius		*radius;
+	struct store		*store;
+	const struct conf	*conf;
+	unsigned char		 key[TAP_KEY_LEN];
+	int			 has_key;
+	struct ar_req_list	 reqs;
+};
+
+static const char *const ar_state_names[] = {
+	[AR_NEW] = "new", [AR_CREATE] = "create", [AR_LOOKUP] = "lookup",
+	[AR_CONSUME] = "consume", [AR_DONE] = "done",
+};
+
+static struct ar_req *ar_req_new(struct authreq *, struct radius_req *);
+static void	 ar_req_free(struct ar_req *);
+static void	 ar_enter_state(struct ar_req *, enum ar_state);
+static struct radius_req *ar_arrived(struct ar_req *);
+static void	 ar_challenge_new(struct ar_req *, struct radius_req *);
+static void	 ar_lookup(struct ar_req *, struct radius_req *, const struct radius_octets *);
+static void	 ar_on_created(enum store_err, void *);
+static void	 ar_on_lookup(enum store_err, const struct store_entry *, size_t, void *);
+static void	 ar_on_consumed(enum store_err, void *);
+static void	 ar_challenge(struct ar_req *, struct radius_req *, const char *);
+static void	 ar_reject(struct ar_req *, struct radius_req *, const char *, const char *);
+static void	 ar_store_failed(struct ar_req *, struct radius_req *, enum store_err,
+		    const char *);
+static void	 ar_url(const struct authreq *, char *, size_t);
+
+struct authreq *
+authreq_new(struct radius *radius, struct store *store, const struct conf *conf,
+    const unsigned char tap_key[TAP_KEY_LEN])
+{
+	struct authreq	*ar;
+
+	ar = xcalloc(1, sizeof(*ar));
+	ar->radius = radius;
+	ar->store = store;
+	ar->conf = conf;
+	TAILQ_INIT(&ar->reqs);
+	if (tap_key != NULL) {
+		memcpy(ar->key, tap_key, TAP_KEY_LEN);
+		ar->has_key = 1;
+	}
+	return (ar);
+}
+
+void
+authreq_reconf(struct authreq *ar, const struct conf *conf)
+{
+	ar->conf = conf;
+}
+
+void
+authreq_free(struct authreq *ar)
+{
+	struct ar_req	*r;
+
+	if (ar == NULL)
+		return;
+	while ((r = TAILQ_FIRST(&ar->reqs)) != NULL) {
+		if (r->op != 0)
+			store_cancel(ar->store, r->op);
+		ar_req_free(r);
+	}
+	explicit_bzero(ar->key, sizeof(ar->key));
+	free(ar);
+}
+
+/* One new Access-Request (radius.c has bounded and authenticated it). */
+void
+authreq_on_request(struct radius_req *req, void *arg)
+{
+	struct authreq		*ar = arg;
+	const struct radius_pkt	*pkt = radius_req_pkt(req);
+	struct ar_req		*r;
+
+	r = ar_req_new(ar, req);
+	if (pkt->user_name == NULL || *pkt->user_name == '\0') {
+		ar_reject(r, req, "no_user_name", "A user name is required.");
+		return;
+	}
+	if (!ar->has_key) {
+		log_warnx("authreq: no TAP key: VPN approvals cannot be made (%s)", r->peer);
+		ar_reject(r, req, "no_key", "Passkey sign-in for the VPN is not available "
+		    "right now. Ask the helpdesk.");
+		return;
+	}
+	if (pkt->state.buf == NULL)
+		ar_challenge_new(r, req);
+	else
+		ar_lookup(r, req, &pkt->state);
+}
+
+static struct ar_req *
+ar_req_new(struct authreq *ar, struct radius_req *req)
+{
+	const struct radius_pkt	*pkt = radius_req_pkt(req);
+	struct ar_req		*r;
+
+	r = xcalloc(1, sizeof(*r));
+	r->ar = ar;
+	r->rid = radius_req_id(req);
+	r->user = xstrdup(pkt->user_name != NULL ? pkt->user_name : "");
+	r->client = xstrdup(radius_req_client(req));
+	r->peer = xstrdup(radius_req_peer(req));
+	TAILQ_INSERT_TAIL(&ar->reqs, r, entry);
+	return (r);
+}
+
+static void
+ar_req_free(struct ar_req *r)
+{
+	if (r == NULL)
+		return;
+	TAILQ_REMOVE(&r->ar->reqs, r, entry);
+	free(r->user);
+	free(r->client);
+	free(r->peer);
+	explicit_bzero(r->code, sizeof(r->code));
+	free(r);
+}
+
+/* The only place a request's state changes (STYLE 5). */
+static void
+ar_enter_state(struct ar_req *r, enum ar_state s)
+{
+	log_debug("authreq: %s (%s) request %llu: %s -> %s", r->user, r->peer,
+	    (unsigned long long)r->rid, ar_state_names[r->state], ar_state_names[s]);
+	r->state = s;
+	if (s == AR_DONE)
+		ar_req_free(r);
+}
+
+/* The directory answered: the request, if it is still there (STYLE 6). */
+static struct radius_req *
+ar_arrived(struct ar_req *r)
+{
+	struct radius_req	*req;
+
+	r->op = 0;
+	if ((req = radius_req_find(r->ar->radius, r->rid)) == NULL) {
+		log_debug("authreq: request %llu of %s (%s) ended while the directory "
+		    "answered", (unsigned long long)r->rid, r->user, r->peer);
+		ar_enter_state(r, AR_DONE);
+	}
+	return (req);
+}
+
+/*
+ * A new approval: random State (RFC 5080 §2.1.1: the server links rounds
+ * with it; unguessable, single use, expiring) and code.  A hold-mode
+ * client is treated the same way until hold mode exists.
+ */
+static void
+ar_challenge_new(struct ar_req *r, struct radius_req *req)
+{
+	struct authreq	*ar = r->ar;
+	struct approval	 a;
+
+	(void)req;
+	util_random(r->st, sizeof(r->st));
+	approval_id_of(r->st, sizeof(r->st), r->id);
+	approval_code_new(r->code);
+	r->expiry = util_now() + APPROVAL_LIFETIME;
+	memset(&a, 0, sizeof(a));
+	memcpy(a.id, r->id, sizeof(a.id));
+	a.user = r->user;
+	a.client = r->client;
+	a.expiry = r->expiry;
+	if (approval_code_hash(ar->key, r->code, a.code_hash) == -1)
+		fatalx("authreq: a new code does not hash");
+	ar_enter_state(r, AR_CREATE);
+	r->op = approval_create(ar->store, ar->conf->latchkey_base, &a, ar_on_created, r);
+}
+
+static void
+ar_on_created(enum store_err err, void *arg)
+{
+	struct ar_req		*r = arg;
+	struct radius_req	*req;
+	char			 url[512], shown[APPROVAL_CODE_LEN + 2];
+	char			 msg[AUTHREQ_MSG_MAX];
+
+	if ((req = ar_arrived(r)) == NULL)
+		return;
+	if (err != STORE_OK) {
+		ar_store_failed(r, req, err, "adding the approval");
+		return;
+	}
+	ar_url(r->ar, url, sizeof(url));
+	approval_code_display(r->code, shown);
+	snprintf(msg, sizeof(msg), "Unlock with your passkey at %s/vpn?code=%s, code %s, "
+	    "then press Continue", url, r->code, shown);
+	explicit_bzero(r->code, sizeof(r->code));
+	audit_event("vpn.challenged", "success", r->user, r->user, r->peer,
+	    json_pack("{s:s, s:s}", "radiusClient", r->client, "approval", r->id));
+	log_info("authreq: %s: challenge sent, approval %.8s (client %s, %s)", r->user,
+	    r->id, r->client, r->peer);
+	ar_challenge(r, req, msg);
+}
+
+/* The State back: its approval decides (RFC 2865 §4.1, §5.24). */
+static void
+ar_lookup(struct ar_req *r, struct radius_req *req, const struct radius_octets *state)
+{
+	struct authreq	*ar = r->ar;
+
+	if (state->len != APPROVAL_STATE_LEN) {
+		ar_reject(r, req, "state_unknown", "This sign-in is unknown or over. "
+		    "Start again.");
+		return;
+	}
+	memcpy(r->st, state->buf, state->len);
+	approval_id_of(r->st, sizeof(r->st), r->id);
+	ar_enter_state(r, AR_LOOKUP);
+	r->op = approval_get(ar->store, ar->conf->latchkey_base, r->id, ar_on_lookup, r);
+}
+
+static void
+ar_on_lookup(enum store_err err, const struct store_entry *e, size_t n, void *arg)
+{
+	struct ar_req		*r = arg;
+	struct radius_req	*req;
+	struct approval		 a;
+	char			 url[512], msg[AUTHREQ_MSG_MAX];
+
+	if ((req = ar_arrived(r)) == NULL)
+		return;
+	if (err == STORE_NOTFOUND || (err == STORE_OK && n == 0)) {
+		ar_reject(r, req, "state_unknown", "This sign-in is unknown, was already "
+		    "used or timed out. Start again.");
+		return;
+	}
+	if (err != STORE_OK) {
+		ar_store_failed(r, req, err, "reading the approval");
+		return;
+	}
+	if (n != 1 || approval_read(r->ar->store, r->ar->conf->latchkey_base, &e[0],
+	    &a) == -1) {
+		ar_reject(r, req, "state_unknown", "This sign-in cannot be completed. "
+		    "Start again.");
+		return;
+	}
+	if (a.expired) {
+		approval_clear(&a);
+		ar_reject(r, req, "expired", "The time to unlock ran out. Start again.");
+		return;
+	}
+	/* The State answers one user's request: another User-Name with it is forged. */
+	if (strcasecmp(a.user, r->user) != 0) {
+		approval_clear(&a);
+		ar_reject(r, req, "user_mismatch", "This sign-in cannot be completed. "
+		    "Start again.");
+		return;
+	}
+	r->expiry = a.expiry;
+	if (a.state == APPROVAL_PENDING) {
+		approval_clear(&a);
+		ar_url(r->ar, url, sizeof(url));
+		snprintf(msg, sizeof(msg), "Not approved yet: unlock with your passkey at "
+		    "%s/vpn with the code you were given, then press Continue", url);
+		log_info("authreq: %s: approval %.8s not approved yet (client %s, %s)",
+		    r->user, r->id, r->client, r->peer);
+		ar_challenge(r, req, msg);
+		return;
+	}
+	snprintf(r->assurance, sizeof(r->assurance), "%s", a.assurance);
+	approval_clear(&a);
+	/* Single use: whichever request deletes it first gets in. */
+	ar_enter_state(r, AR_CONSUME);
+	r->op = approval_consume(r->ar->store, r->ar->conf->latchkey_base, r->id,
+	    ar_on_consumed, r);
+}
+
+static void
+ar_on_consumed(enum store_err err, void *arg)
+{
+	struct ar_req		*r = arg;
+	struct radius_req	*req;
+	struct radius_reply	 rep;
+	char			 class_[AUTHREQ_CLASS_MAX];
+
+	if ((req = ar_arrived(r)) == NULL)
+		return;
+	if (err == STORE_NOTFOUND) {
+		ar_reject(r, req, "state_used", "This sign-in was already used. Start again.");
+		return;
+	}
+	if (err != STORE_OK) {
+		ar_store_failed(r, req, err, "consuming the approval");
+		return;
+	}
+	snprintf(class_, sizeof(class_), "latchkey:%s", r->assurance);
+	memset(&rep, 0, sizeof(rep));
+	rep.code = RADIUS_CODE_ACCESS_ACCEPT;
+	rep.message = "Signed in with your passkey.";
+	rep.class_ = (const unsigned char *)class_;
+	rep.class_len = strlen(class_);
+	audit_event("vpn.login", "success", r->user, r->user, r->peer,
+	    json_pack("{s:s, s:s, s:s}", "radiusClient", r->client, "approval", r->id,
+	    "assurance", r->assurance));
+	log_info("authreq: %s: Access-Accept at %s, approval %.8s (client %s, %s)",
+	    r->user, r->assurance, r->id, r->client, r->peer);
+	radius_req_answer(req, &rep);
+	ar_enter_state(r, AR_DONE);
+}
+
+/* Access-Challenge with the State and the time left as the prompt's timeout. */
+static void
+ar_challenge(struct ar_req *r, struct radius_req *req, const char *msg)
+{
+	struct radius_reply	 rep;
+	time_t			 left = r->expiry - util_now();
+
+	memset(&rep, 0, sizeof(rep));
+	rep.code = RADIUS_CODE_ACCESS_CHALLENGE;
+	rep.message = msg;
+	rep.state = r->st;
+	rep.state_len = sizeof(r->st);
+	rep.session_timeout = left > 0 ? (uint32_t)left : 1;
+	radius_req_answer(req, &rep);
+	ar_enter_state(r, AR_DONE);
+}
+
+static void
+ar_reject(struct ar_req *r, struct radius_req *req, const char *why, const char *msg)
+{
+	struct radius_reply	 rep;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.code = RADIUS_CODE_ACCESS_REJECT;
+	rep.message = msg;
+	audit_event("vpn.login", why, r->user, r->user, r->peer,
+	    json_pack("{s:s, s:s?}", "radiusClient", r->client, "approval",
+	    r->id[0] != '\0' ? r->id : NULL));
+	log_info("authreq: %s: Access-Reject: %s (client %s, %s)", r->user, why,
+	    r->client, r->peer);
+	radius_req_answer(req, &rep);
+	ar_enter_state(r, AR_DONE);
+}
+
+/*
+ * The directory is out of reach: dropped, so the client tries its next
+ * server; a refusal by the directory (schema, a User-Name that is not
+ * UTF-8) is an Access-Reject.
+ */
+static void
+ar_store_failed(struct ar_req *r, struct radius_req *req, enum store_err err,
+    const char *what)
+{
+	log_warnx("authreq: %s: %s: %s (client %s, %s)", r->user, what,
+	    store_strerror(err), r->client, r->peer);
+	if (err == STORE_UNAVAILABLE || err == STORE_TIMEOUT) {
+		radius_req_drop(req, "directory_unavailable");
+		ar_enter_state(r, AR_DONE);
+		return;
+	}
+	ar_reject(r, req, "directory_error", "The sign-in service cannot complete this "
+	    "sign-in right now. Try again later.");
+}
+
+/* The public URL without a trailing slash. */
+static void
+ar_url(const struct authreq *ar, char *buf, size_t len)
+{
+	const char	*u = ar->conf->public_url != NULL ? ar->conf->public_url : "";
+	size_t		 n = strlen(u);
+
+	while (n > 0 && u[n - 1] == '/')
+		n--;
+	snprintf(buf, len, "%.*s", (int)n, u);
+}
