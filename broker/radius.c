@@ -200,6 +200,8 @@ radius_new(struct event_base *base, const struct conf *conf, char *err, size_t e
 		r->drops[i].n = 0;
 	if (radius_clients_load(conf, NULL, 0, &r->clients, &r->nclients, err, errlen) == -1)
 		goto fail;
+	/* Allocated once: each event keeps a pointer to its listener. */
+	r->listeners = xcalloc(conf->nradius_listens, sizeof(*r->listeners));
 	for (i = 0; i < conf->nradius_listens; i++)
 		if (radius_listen(r, conf->radius_listens[i], err, errlen) == -1)
 			goto fail;
@@ -739,10 +741,10 @@ radius_listen(struct radius *r, const char *name, char *err, size_t errlen)
 		snprintf(err, errlen, "radius-listen %s: not ADDR:PORT", name);
 		return -1;
 	}
-	r->listeners = xreallocarray(r->listeners, r->nlisteners + 1, sizeof(*r->listeners));
+	/* r->listeners has room for every radius-listen (radius_new). */
 	l = &r->listeners[r->nlisteners++];
-	memset(l, 0, sizeof(*l));
 	l->r = r;
+	l->fd = -1;
 	l->name = xstrdup(name);
 	if ((l->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		goto fail;
