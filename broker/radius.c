@@ -794,7 +794,7 @@ radius_client_init(struct radius_client *c, const struct conf_radius_client *cc,
 {
 	char		 why[128], *addr, *slash;
 	size_t		 i;
-	int		 ok;
+	int		 ok, rv;
 
 	c->name = xstrdup(cc->name);
 	c->secret_file = xstrdup(cc->secret_file);
@@ -820,10 +820,11 @@ radius_client_init(struct radius_client *c, const struct conf_radius_client *cc,
 		snprintf(err, errlen, "radius-client %s: not an address or prefix", cc->name);
 		return -1;
 	}
-	if (radius_secret_read(cc->secret_file, &c->secret, &c->secretlen, why,
-	    sizeof(why)) == 0)
+	if ((rv = radius_secret_read(cc->secret_file, &c->secret, &c->secretlen, why,
+	    sizeof(why))) == 0)
 		return 0;
-	for (i = 0; i < nold; i++)
+	/* Only a file we may no longer open keeps the old secret; a bad one is refused. */
+	for (i = 0; rv == -2 && i < nold; i++)
 		if (strcmp(old[i].secret_file, cc->secret_file) == 0) {
 			log_debug("radius-client %s: %s: %s; keeping the secret read "
 			    "at start", cc->name, cc->secret_file, why);
@@ -836,7 +837,10 @@ radius_client_init(struct radius_client *c, const struct conf_radius_client *cc,
 	return -1;
 }
 
-/* One trailing newline is not part of the secret; 1..128 octets, no NUL. */
+/*
+ * One trailing newline is not part of the secret; 1..128 octets, no NUL.
+ * -2: not readable by us (root-only after the privilege drop), -1: bad.
+ */
 static int
 radius_secret_read(const char *path, char **secret, size_t *lenp, char *why, size_t whylen)
 {
@@ -846,7 +850,7 @@ radius_secret_read(const char *path, char **secret, size_t *lenp, char *why, siz
 	if ((buf = util_read_file(path, RADIUS_SECRET_MAX + 1, &len)) == NULL) {
 		snprintf(why, whylen, "%s", errno == EFBIG ?
 		    "longer than 128 bytes" : strerror(errno));
-		return -1;
+		return errno == EACCES || errno == EPERM ? -2 : -1;
 	}
 	if (len > 0 && buf[len - 1] == '\n')
 		buf[--len] = '\0';
