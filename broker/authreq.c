@@ -69,6 +69,7 @@ struct ar_req {
 	char			 code[APPROVAL_CODE_LEN + 1];	/* wiped on free */
 	time_t			 expiry;
 	char			 assurance[8];
+	int			 orphan;	/* authreq freed; its callback frees it */
 	TAILQ_ENTRY(ar_req)	 entry;
 };
 TAILQ_HEAD(ar_req_list, ar_req);
@@ -134,9 +135,15 @@ authreq_free(struct authreq *ar)
 	if (ar == NULL)
 		return;
 	while ((r = TAILQ_FIRST(&ar->reqs)) != NULL) {
-		if (r->op != 0)
-			store_cancel(ar->store, r->op);
-		ar_req_free(r);
+		if (r->op != 0 || r->state == AR_NEW) {
+			if (r->op != 0)
+				store_cancel(ar->store, r->op);
+			ar_req_free(r);
+			continue;
+		}
+		/* An operation that could not start still calls back, later (store.h). */
+		TAILQ_REMOVE(&ar->reqs, r, entry);
+		r->orphan = 1;
 	}
 	explicit_bzero(ar->key, sizeof(ar->key));
 	free(ar);
@@ -188,7 +195,8 @@ ar_req_free(struct ar_req *r)
 {
 	if (r == NULL)
 		return;
-	TAILQ_REMOVE(&r->ar->reqs, r, entry);
+	if (!r->orphan)
+		TAILQ_REMOVE(&r->ar->reqs, r, entry);
 	free(r->user);
 	free(r->client);
 	free(r->peer);
@@ -214,6 +222,10 @@ ar_arrived(struct ar_req *r)
 	struct radius_req	*req;
 
 	r->op = 0;
+	if (r->orphan) {
+		ar_req_free(r);
+		return (NULL);
+	}
 	if ((req = radius_req_find(r->ar->radius, r->rid)) == NULL) {
 		log_debug("authreq: request %llu of %s (%s) ended while the directory "
 		    "answered", (unsigned long long)r->rid, r->user, r->peer);
