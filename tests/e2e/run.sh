@@ -105,6 +105,20 @@ else
 	finish
 fi
 
+# Issue 6: vera logs in to the VPN (vpn.test.mjs), radclient as the VPN
+# against the RADIUS listener init configured (the radius-listen line, the
+# client 127.0.0.1 with the secret in DIR/radius-secret).
+LK_RADIUS_PORT=$(sed -n 's/^radius-listen 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$CONF" | head -n 1)
+TAP_VERA=
+if [ -n "$LK_RADIUS_PORT" ] && [ -r "$T/inst/radius-secret" ] &&
+    ctl user add vera --display-name "vera Example" >"$T/user-vera.out" 2>&1 &&
+    issue_tap TAP_VERA vera; then
+	ok "the instance listens for RADIUS on 127.0.0.1:$LK_RADIUS_PORT; vera has a TAP"
+else
+	sed 's/^/# /' "$T/user-vera.out" 2>/dev/null || true
+	not_ok "the instance listens for RADIUS on 127.0.0.1:$LK_RADIUS_PORT; vera has a TAP"
+fi
+
 # Issue 5: "admins: attested device-bound passkeys only; everyone else:
 # any passkey", and the campaign for the "pilot" group (asked at every
 # sign-in, two snoozes).  Nobody of the issue 4 scenarios is in either
@@ -145,11 +159,14 @@ run_node() {
 		LK_URL=$URL LK_ARTIFACTS=$ARTIFACTS CHROMIUM=$CHROMIUM \
 		LK_CTL=$LATCHKEYCTL LK_CONF=$CONF \
 		LK_TAP_ALICE=$TAP_ALICE LK_TAP_BOB=$TAP_BOB LK_TAP_CAROL=$TAP_CAROL \
+		LK_TAP_VERA=$TAP_VERA LK_RADIUS_PORT=$LK_RADIUS_PORT \
+		LK_RADIUS_SECRET_FILE=$T/inst/radius-secret \
 		    node --test --test-reporter=./reporter.mjs "$@"
 	) >"$T/node.out" 2>&1 || rc=$?
 	# TAP codes are secrets: never in the test log (the tests issue
 	# their own and never print them).
 	sed -e "s/$TAP_ALICE/<tap>/g" -e "s/$TAP_BOB/<tap>/g" -e "s/$TAP_CAROL/<tap>/g" \
+	    -e "s/${TAP_VERA:-<tap>}/<tap>/g" \
 	    "$T/node.out" | grep -v '^1\.\.'
 	# "not ok ... # TODO" is a known gap: the TAP driver counts it as an
 	# expected failure (XFAIL); here it is in the plan, not in the failures.
@@ -209,7 +226,11 @@ for k in bad:
 sys.exit(1 if bad else 0)' "$AUDIT"
 fi
 check "no TAP code in the audit trail or the daemon's log" \
-    sh -c "! grep -q -F -e '$TAP_ALICE' -e '$TAP_BOB' -e '$TAP_CAROL' '$AUDIT' '$T/daemon.log'"
+    sh -c "! grep -q -F -e '$TAP_ALICE' -e '$TAP_BOB' -e '$TAP_CAROL' -e '${TAP_VERA:-$TAP_CAROL}' '$AUDIT' '$T/daemon.log'"
+
+check "the audit trail has vera's VPN approval and VPN login" sh -c \
+    "grep '\"subject\":\"vera\"' '$AUDIT' | grep -q '\"event\":\"vpn.approved\",\"outcome\":\"success\"' &&
+     grep -q '\"event\":\"vpn.login\",\"outcome\":\"success\"' '$AUDIT'"
 
 # Whatever the pages did, the daemon must still be up and answering.
 check "latchkeyd is still serving after the browser runs" \
