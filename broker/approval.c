@@ -170,11 +170,12 @@ approval_create(struct store *st, const char *base, const struct approval *a,
 	mods[1] = (struct store_mod){ STORE_MOD_ADD, "latchkeyApprovalId", &id, 1 };
 	mods[2] = (struct store_mod){ STORE_MOD_ADD, "latchkeyApprovalUser", &user, 1 };
 	mods[3] = (struct store_mod){ STORE_MOD_ADD, "latchkeyApprovalClient", &client, 1 };
-	mods[4] = (struct store_mod){ STORE_MOD_ADD, "latchkeyApprovalCodeHash", &hash, 1 };
-	mods[5] = (struct store_mod){ STORE_MOD_ADD, "latchkeyApprovalExpiry", &exp, 1 };
-	mods[6] = (struct store_mod){ STORE_MOD_ADD, "latchkeyApprovalState", &state, 1 };
+	mods[4] = (struct store_mod){ STORE_MOD_ADD, "latchkeyApprovalExpiry", &exp, 1 };
+	mods[5] = (struct store_mod){ STORE_MOD_ADD, "latchkeyApprovalState", &state, 1 };
+	/* Hold mode shows no code: its approval has no hash (found by user instead). */
+	mods[6] = (struct store_mod){ STORE_MOD_ADD, "latchkeyApprovalCodeHash", &hash, 1 };
 	dn = approval_dn(base, a->id);
-	op = store_add(st, dn, mods, 7, cb, arg);
+	op = store_add(st, dn, mods, a->code_hash[0] != '\0' ? 7 : 6, cb, arg);
 	free(dn);
 	return (op);
 }

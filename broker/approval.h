@@ -64,7 +64,8 @@ int		 approval_id_of(const unsigned char *state, size_t len,
 
 /*
  * Adds a pending approval (a's id, user, client, code_hash and expiry)
- * under base.  Also sweeps expired approvals under base, at most once a
+ * under base; an empty code_hash (hold mode: no code is shown, the user's
+ * portal lists the request) adds none.  Also sweeps expired approvals under base, at most once a
  * minute per process.  Returns the store operation (0: could not start;
  * cb is called anyway, from the loop).
  */

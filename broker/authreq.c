@@ -14,9 +14,22 @@
  *   another Access-Challenge with the same State; expired, unknown,
  *   forged or used -> Access-Reject.
  *
- * Hold mode and legacy PAP passwords come later: a client configured for
- * hold mode gets the challenge behaviour for now, and a User-Password is
- * ignored (never checked, so never a way in).
+ * Hold mode (a client whose VPN cannot show a challenge, research/radius.md
+ * §4): the Access-Request itself waits.  A pending approval without a code
+ * is added (the client attribute says "NAME from ADDRESS", the address
+ * being the Calling-Station-Id or the NAS's), the user's signed-in portal
+ * lists it (GET /api/v1/vpn/pending) and approves it by id; meanwhile a
+ * timer reads the approval every AUTHREQ_POLL_MS, since any node may
+ * approve it (approvals live in the directory).  Approved -> consumed and
+ * Access-Accept with Class as above; still pending AUTHREQ_MARGIN_MS
+ * before the client's hold timeout -> Access-Reject "Not approved in
+ * time", so that the answer arrives before the client gives up.  An
+ * unknown user's request waits the same way and is never approved.  The
+ * client's retransmissions meanwhile are dropped by radius.c (RFC 5080
+ * §2.2.2).  The approval is deleted whenever the request ends.
+ *
+ * Legacy PAP passwords come later: a User-Password is ignored (never
+ * checked, so never a way in).
  *
  * The request is kept across the directory's answer by its id only
  * (radius_req_find, STYLE 6): it may have expired or been dropped meanwhile.
@@ -32,6 +45,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "approval.h"
@@ -46,12 +60,16 @@
 
 #define AUTHREQ_MSG_MAX		1024	/* a Reply-Message we write */
 #define AUTHREQ_CLASS_MAX	32
+#define AUTHREQ_POLL_MS		500	/* hold mode: how often the approval is read */
+#define AUTHREQ_MARGIN_MS	1000	/* hold mode: answer this long before the client gives up */
 
 enum ar_state {
 	AR_NEW = 0,	/* arrived */
 	AR_CREATE,	/* adding the approval */
 	AR_LOOKUP,	/* reading the approval of the State */
 	AR_CONSUME,	/* deleting an approved approval */
+	AR_HOLD,	/* hold mode: waiting for the next read of the approval */
+	AR_POLL,	/* hold mode: reading the approval */
 	AR_DONE,	/* answered, dropped, or the request went away */
 };
 
@@ -70,11 +88,16 @@ struct ar_req {
 	time_t			 expiry;
 	char			 assurance[8];
 	int			 orphan;	/* authreq freed; its callback frees it */
+	int			 hold;		/* hold mode */
+	int			 held;		/* hold mode: the approval exists; delete it at the end */
+	uint64_t		 deadline_ms;	/* hold mode: answer by (util_now_ms) */
+	struct event		*timer;		/* hold mode: the next read */
 	TAILQ_ENTRY(ar_req)	 entry;
 };
 TAILQ_HEAD(ar_req_list, ar_req);
 
 struct authreq {
+	struct event_base	*base;
 	struct radius		*radius;
 	struct store		*store;
 	const struct conf	*conf;
@@ -85,7 +108,8 @@ struct authreq {
 
 static const char *const ar_state_names[] = {
 	[AR_NEW] = "new", [AR_CREATE] = "create", [AR_LOOKUP] = "lookup",
-	[AR_CONSUME] = "consume", [AR_DONE] = "done",
+	[AR_CONSUME] = "consume", [AR_HOLD] = "hold", [AR_POLL] = "poll",
+	[AR_DONE] = "done",
 };
 
 static struct ar_req *ar_req_new(struct authreq *, struct radius_req *);
@@ -102,14 +126,20 @@ static void	 ar_reject(struct ar_req *, struct radius_req *, const char *, const
 static void	 ar_store_failed(struct ar_req *, struct radius_req *, enum store_err,
 		    const char *);
 static void	 ar_url(const struct authreq *, char *, size_t);
+static void	 ar_hold_new(struct ar_req *, struct radius_req *);
+static void	 ar_hold_wait(struct ar_req *, struct radius_req *);
+static void	 ar_on_tick(evutil_socket_t, short, void *);
+static void	 ar_on_poll(enum store_err, const struct store_entry *, size_t, void *);
+static void	 ar_on_forgotten(enum store_err, void *);
 
 struct authreq *
-authreq_new(struct radius *radius, struct store *store, const struct conf *conf,
-    const unsigned char tap_key[TAP_KEY_LEN])
+authreq_new(struct event_base *base, struct radius *radius, struct store *store,
+    const struct conf *conf, const unsigned char tap_key[TAP_KEY_LEN])
 {
 	struct authreq	*ar;
 
 	ar = xcalloc(1, sizeof(*ar));
+	ar->base = base;
 	ar->radius = radius;
 	ar->store = store;
 	ar->conf = conf;
@@ -135,7 +165,7 @@ authreq_free(struct authreq *ar)
 	if (ar == NULL)
 		return;
 	while ((r = TAILQ_FIRST(&ar->reqs)) != NULL) {
-		if (r->op != 0 || r->state == AR_NEW) {
+		if (r->op != 0 || r->state == AR_NEW || r->state == AR_HOLD) {
 			if (r->op != 0)
 				store_cancel(ar->store, r->op);
 			ar_req_free(r);
@@ -160,6 +190,11 @@ authreq_on_request(struct radius_req *req, void *arg)
 	r = ar_req_new(ar, req);
 	if (pkt->user_name == NULL || *pkt->user_name == '\0') {
 		ar_reject(r, req, "no_user_name", "A user name is required.");
+		return;
+	}
+	/* Hold mode shows no code, so it needs no TAP key. */
+	if (radius_req_mode(req) == CONF_RADIUS_HOLD) {
+		ar_hold_new(r, req);
 		return;
 	}
 	if (!ar->has_key) {
@@ -200,6 +235,8 @@ ar_req_free(struct ar_req *r)
 	free(r->user);
 	free(r->client);
 	free(r->peer);
+	if (r->timer != NULL)
+		event_free(r->timer);
 	explicit_bzero(r->code, sizeof(r->code));
 	free(r);
 }
@@ -211,8 +248,13 @@ ar_enter_state(struct ar_req *r, enum ar_state s)
 	log_debug("authreq: %s (%s) request %llu: %s -> %s", r->user, r->peer,
 	    (unsigned long long)r->rid, ar_state_names[r->state], ar_state_names[s]);
 	r->state = s;
-	if (s == AR_DONE)
+	if (s == AR_DONE) {
+		/* A hold request's approval goes with it (unless consumed already). */
+		if (r->held && !r->orphan)
+			approval_consume(r->ar->store, r->ar->conf->latchkey_base, r->id,
+			    ar_on_forgotten, NULL);
 		ar_req_free(r);
+	}
 }
 
 /* The directory answered: the request, if it is still there (STYLE 6). */
@@ -273,6 +315,15 @@ ar_on_created(enum store_err err, void *arg)
 		return;
 	if (err != STORE_OK) {
 		ar_store_failed(r, req, err, "adding the approval");
+		return;
+	}
+	if (r->hold) {
+		r->held = 1;
+		audit_event("vpn.held", "success", r->user, r->user, r->peer,
+		    json_pack("{s:s, s:s}", "radiusClient", r->client, "approval", r->id));
+		log_info("authreq: %s: request held for approval %.8s (client %s, %s)",
+		    r->user, r->id, r->client, r->peer);
+		ar_hold_wait(r, req);
 		return;
 	}
 	ar_url(r->ar, url, sizeof(url));
@@ -457,4 +508,145 @@ ar_url(const struct authreq *ar, char *buf, size_t len)
 	while (n > 0 && u[n - 1] == '/')
 		n--;
 	snprintf(buf, len, "%.*s", (int)n, u);
+}
+
+/*
+ * Hold mode: a new approval without a code, named by a random id that is
+ * never sent (no State goes to a client that cannot show a challenge).
+ * The answer is due AUTHREQ_MARGIN_MS before the client's hold timeout
+ * (half of it for a timeout under twice the margin).
+ */
+static void
+ar_hold_new(struct ar_req *r, struct radius_req *req)
+{
+	struct authreq		*ar = r->ar;
+	const struct radius_pkt	*pkt = radius_req_pkt(req);
+	struct approval		 a;
+	uint64_t		 hold = radius_req_hold_ms(req);
+	char			 from[256], *client;
+	size_t			 n;
+
+	r->hold = 1;
+	r->deadline_ms = util_now_ms() + (hold >= 2 * AUTHREQ_MARGIN_MS ?
+	    hold - AUTHREQ_MARGIN_MS : hold / 2);
+	if ((r->timer = evtimer_new(ar->base, ar_on_tick, r)) == NULL)
+		fatalx("authreq: evtimer_new failed");
+	/* Where the person is: the Calling-Station-Id, else the NAS (RFC 2865 §5.31). */
+	if (pkt->calling_station_id != NULL && *pkt->calling_station_id != '\0')
+		snprintf(from, sizeof(from), "%s", pkt->calling_station_id);
+	else if (pkt->nas_ip[0] != '\0')
+		snprintf(from, sizeof(from), "%s", pkt->nas_ip);
+	else {
+		snprintf(from, sizeof(from), "%s", r->peer);
+		/* "192.0.2.1:41000", "[2001:db8::1]:41000": the address alone. */
+		if ((n = strcspn(from, "]")) < strlen(from))
+			from[n + 1] = '\0';
+		else if (strchr(from, ':') == strrchr(from, ':') && strchr(from, ':') != NULL)
+			*strchr(from, ':') = '\0';
+	}
+	util_random(r->st, sizeof(r->st));
+	approval_id_of(r->st, sizeof(r->st), r->id);
+	r->expiry = util_now() + (time_t)((hold + 999) / 1000);
+	xasprintf(&client, "%s from %s", r->client, from);
+	memset(&a, 0, sizeof(a));
+	memcpy(a.id, r->id, sizeof(a.id));
+	a.user = r->user;
+	a.client = client;
+	a.expiry = r->expiry;
+	ar_enter_state(r, AR_CREATE);
+	r->op = approval_create(ar->store, ar->conf->latchkey_base, &a, ar_on_created, r);
+	free(client);
+}
+
+/* The next read of the approval, or Access-Reject when the time is up. */
+static void
+ar_hold_wait(struct ar_req *r, struct radius_req *req)
+{
+	uint64_t	 now = util_now_ms(), wait;
+	struct timeval	 tv;
+
+	if (now >= r->deadline_ms) {
+		ar_reject(r, req, "not_approved", "Not approved in time. Unlock with your "
+		    "passkey on the sign-in page when your VPN asks, then try again.");
+		return;
+	}
+	wait = r->deadline_ms - now;
+	if (wait > AUTHREQ_POLL_MS)
+		wait = AUTHREQ_POLL_MS;
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	ar_enter_state(r, AR_HOLD);
+	evtimer_add(r->timer, &tv);
+}
+
+static void
+ar_on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct ar_req		*r = arg;
+	struct radius_req	*req;
+
+	(void)fd;
+	(void)what;
+	if ((req = radius_req_find(r->ar->radius, r->rid)) == NULL) {
+		log_debug("authreq: held request %llu of %s (%s) ended",
+		    (unsigned long long)r->rid, r->user, r->peer);
+		ar_enter_state(r, AR_DONE);
+		return;
+	}
+	if (util_now_ms() >= r->deadline_ms) {
+		ar_hold_wait(r, req);
+		return;
+	}
+	ar_enter_state(r, AR_POLL);
+	r->op = approval_get(r->ar->store, r->ar->conf->latchkey_base, r->id, ar_on_poll, r);
+}
+
+static void
+ar_on_poll(enum store_err err, const struct store_entry *e, size_t n, void *arg)
+{
+	struct ar_req		*r = arg;
+	struct radius_req	*req;
+	struct approval		 a;
+
+	if ((req = ar_arrived(r)) == NULL)
+		return;
+	if (err == STORE_NOTFOUND || (err == STORE_OK && n == 0)) {
+		r->held = 0;
+		ar_reject(r, req, "state_unknown", "This sign-in was removed. Try again.");
+		return;
+	}
+	if (err != STORE_OK) {
+		/* Another read may reach the directory before the deadline. */
+		log_warnx("authreq: %s: reading held approval %.8s: %s (client %s, %s)",
+		    r->user, r->id, store_strerror(err), r->client, r->peer);
+		ar_hold_wait(r, req);
+		return;
+	}
+	if (n != 1 || approval_read(r->ar->store, r->ar->conf->latchkey_base, &e[0],
+	    &a) == -1) {
+		ar_reject(r, req, "state_unknown", "This sign-in cannot be completed. "
+		    "Try again.");
+		return;
+	}
+	if (a.state != APPROVAL_APPROVED || a.expired) {
+		approval_clear(&a);
+		ar_hold_wait(r, req);
+		return;
+	}
+	snprintf(r->assurance, sizeof(r->assurance), "%s", a.assurance);
+	approval_clear(&a);
+	r->held = 0;
+	ar_enter_state(r, AR_CONSUME);
+	r->op = approval_consume(r->ar->store, r->ar->conf->latchkey_base, r->id,
+	    ar_on_consumed, r);
+}
+
+/* A held approval deleted after its request ended: nothing waits on it. */
+static void
+ar_on_forgotten(enum store_err err, void *arg)
+{
+	(void)arg;
+	if (err != STORE_OK && err != STORE_NOTFOUND)
+		log_warnx("authreq: deleting a held approval: %s (it expires on its own)",
+		    store_strerror(err));
 }

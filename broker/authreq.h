@@ -6,7 +6,8 @@
  * and the approval address and code; the request that brings the State
  * back gets Access-Accept once a passkey sign-in approved it on /vpn,
  * another Access-Challenge before, Access-Reject when it expired, was used
- * or never existed.  Entry-point layer.
+ * or never existed.  Hold mode: the request waits (a timer in base) for
+ * an approval the user makes on the signed-in portal.  Entry-point layer.
  */
 #ifndef LATCHKEY_AUTHREQ_H
 #define LATCHKEY_AUTHREQ_H
@@ -15,6 +16,7 @@
 
 struct authreq;
 struct conf;
+struct event_base;
 struct radius;
 struct radius_req;
 struct store;
@@ -24,8 +26,8 @@ struct store;
  * authreq_on_request, ar).  tap_key NULL: no code can be hashed, and every
  * request is rejected with a reason in the log.
  */
-struct authreq	*authreq_new(struct radius *, struct store *, const struct conf *,
-		    const unsigned char tap_key[TAP_KEY_LEN]);
+struct authreq	*authreq_new(struct event_base *, struct radius *, struct store *,
+		    const struct conf *, const unsigned char tap_key[TAP_KEY_LEN]);
 /* The configuration main.c swapped in (the public URL, the latchkey base). */
 void		 authreq_reconf(struct authreq *, const struct conf *);
 /* Cancels what waits on the directory; before radius_free and store_free.  NULL-safe. */

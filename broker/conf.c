@@ -78,6 +78,7 @@ static int	conf_h_group_membership(struct conf_ctx *, const struct conf_directiv
 static int	conf_h_radius_listen(struct conf_ctx *, const struct conf_directive *, int, char **);
 static int	conf_h_radius_client(struct conf_ctx *, const struct conf_directive *, int, char **);
 static int	conf_h_attestation_root(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_radius_group(struct conf_ctx *, const struct conf_directive *, int, char **);
 
 #define F(field)	offsetof(struct conf, field)
 
@@ -170,6 +171,10 @@ static const struct conf_directive conf_directives[] = {
 	  .handler = conf_h_radius_listen, .repeatable = 1 },
 	{ .name = "radius-client", .min_args = 3, .max_args = 11,
 	  .handler = conf_h_radius_client, .repeatable = 1 },
+	{ .name = "radius-legacy-group", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_radius_group, .repeatable = 1 },
+	{ .name = "radius-reply", .min_args = 3, .max_args = 3,
+	  .handler = conf_h_radius_group, .repeatable = 1 },
 
 	/* attestation trust */
 	{ .name = "attestation-root", .min_args = 1, .max_args = 1,
@@ -266,6 +271,15 @@ conf_free(struct conf *conf)
 		free(conf->radius_clients[i].secret_file);
 	}
 	free(conf->radius_clients);
+	for (i = 0; i < conf->nradius_legacy_groups; i++)
+		free(conf->radius_legacy_groups[i]);
+	free(conf->radius_legacy_groups);
+	for (i = 0; i < conf->nradius_replies; i++) {
+		free(conf->radius_replies[i].group);
+		free(conf->radius_replies[i].attr);
+		free(conf->radius_replies[i].value);
+	}
+	free(conf->radius_replies);
 	for (i = 0; i < conf->nattestation_roots; i++)
 		free(conf->attestation_roots[i]);
 	free(conf->attestation_roots);
@@ -921,6 +935,17 @@ conf_h_radius_client(struct conf_ctx *ctx, const struct conf_directive *d,
 	    conf->nradius_clients + 1, sizeof(*conf->radius_clients));
 	conf->radius_clients[conf->nradius_clients++] = c;
 	return 0;
+}
+
+/* radius-legacy-group and radius-reply: conf_check.c reads them. */
+static int
+conf_h_radius_group(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	(void)argc;
+	if (strcmp(d->name, "radius-reply") == 0)
+		return conf_radius_reply(ctx, d->name, argv);
+	return conf_radius_legacy_group(ctx, d->name, argv);
 }
 
 /*

@@ -31,6 +31,14 @@ struct conf_radius_client {
 	int			 require_ma;	/* require-message-authenticator (default yes) */
 };
 
+/* radius-reply GROUP ATTRIBUTE VALUE: an Access-Accept attribute for a group's members. */
+struct conf_radius_reply {
+	char			*group;
+	char			*attr;		/* dictionary name, checked by authreq_conf_check */
+	char			*value;
+	size_t			 line;		/* where it was written, for errors */
+};
+
 struct conf {
 	char			*file;		/* path it was read from */
 
@@ -87,6 +95,10 @@ struct conf {
 	size_t			 nradius_listens;
 	struct conf_radius_client *radius_clients;
 	size_t			 nradius_clients;
+	char		       **radius_legacy_groups;	/* may use a legacy password */
+	size_t			 nradius_legacy_groups;
+	struct conf_radius_reply *radius_replies;	/* in file order */
+	size_t			 nradius_replies;
 
 	/* attestation trust */
 	char		       **attestation_roots;	/* PEM files of trusted attestation roots */

@@ -403,3 +403,60 @@ conf_pct_encode(const char *s)
 	}
 	return out;
 }
+
+/*
+ * radius-legacy-group GROUP: members may use a legacy password (PAP,
+ * checked by a bind as the user) on a client marked legacy.  Group names
+ * compare without case, as cn does.
+ */
+int
+conf_radius_legacy_group(struct conf_ctx *ctx, const char *name, char **argv)
+{
+	struct conf	*conf = ctx->conf;
+	size_t		 i;
+
+	if (*argv[1] == '\0')
+		return conf_error(ctx, ctx->line, "%s: an empty group name", name);
+	for (i = 0; i < conf->nradius_legacy_groups; i++)
+		if (strcasecmp(conf->radius_legacy_groups[i], argv[1]) == 0)
+			return conf_error(ctx, ctx->line, "%s: %s is listed twice",
+			    name, argv[1]);
+	conf->radius_legacy_groups = xreallocarray(conf->radius_legacy_groups,
+	    conf->nradius_legacy_groups + 1, sizeof(*conf->radius_legacy_groups));
+	conf->radius_legacy_groups[conf->nradius_legacy_groups++] = xstrdup(argv[1]);
+	return 0;
+}
+
+/*
+ * radius-reply GROUP ATTRIBUTE VALUE.  Only the shape is checked here: the
+ * dictionary is loaded after the configuration (radius_pkt_init), so
+ * authreq_conf_check tests the name and value at start and on reload, and
+ * names this line when they do not parse.
+ */
+int
+conf_radius_reply(struct conf_ctx *ctx, const char *name, char **argv)
+{
+	struct conf		*conf = ctx->conf;
+	struct conf_radius_reply r;
+	const char		*p;
+
+	if (*argv[1] == '\0' || *argv[2] == '\0' || *argv[3] == '\0')
+		return conf_error(ctx, ctx->line, "%s: expects GROUP ATTRIBUTE VALUE",
+		    name);
+	for (p = argv[2]; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return conf_error(ctx, ctx->line, "%s: \"%s\" is not an "
+			    "attribute name", name, argv[2]);
+	/* RFC 2865 §5: one attribute holds at most 253 octets. */
+	if (strlen(argv[3]) > 253)
+		return conf_error(ctx, ctx->line, "%s: the value of %s is longer "
+		    "than 253 octets", name, argv[2]);
+	r.group = xstrdup(argv[1]);
+	r.attr = xstrdup(argv[2]);
+	r.value = xstrdup(argv[3]);
+	r.line = ctx->line;
+	conf->radius_replies = xreallocarray(conf->radius_replies,
+	    conf->nradius_replies + 1, sizeof(*conf->radius_replies));
+	conf->radius_replies[conf->nradius_replies++] = r;
+	return 0;
+}

@@ -48,5 +48,8 @@ int		 conf_is_dn(const char *);
 /* AF_INET or AF_INET6 for a numeric address, 0 otherwise. */
 int		 conf_is_ip(const char *);
 void		 conf_lower(char *);
+/* radius-legacy-group GROUP and radius-reply GROUP ATTRIBUTE VALUE; -1: error set. */
+int		 conf_radius_legacy_group(struct conf_ctx *, const char *, char **);
+int		 conf_radius_reply(struct conf_ctx *, const char *, char **);
 
 #endif

@@ -177,7 +177,7 @@ main(int argc, char *argv[])
 	d.webflow = webflow_new(d.base, d.http, d.store, d.conf, d.trust,
 	    d.has_tap_key ? d.tap_key : NULL);
 	if (d.radius != NULL) {
-		d.authreq = authreq_new(d.radius, d.store, d.conf,
+		d.authreq = authreq_new(d.base, d.radius, d.store, d.conf,
 		    d.has_tap_key ? d.tap_key : NULL);
 		radius_set_handler(d.radius, authreq_on_request, d.authreq);
 	}

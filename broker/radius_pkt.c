@@ -347,6 +347,10 @@ radius_pkt_attr_check(const char *name, const char *value, char *err,
 		fatalx("%s: out of memory", __func__);
 	if ((vp = fr_pair_make(tmp, &vps, name, value, T_OP_EQ)) == NULL)
 		radius_pkt_seterr(err, errlen, "%s: %s", name, fr_strerror());
+	else if (vp->da->flags.is_unknown || (vp->da->vendor == 0 &&
+	    vp->da->attr > 255))	/* raw, or internal to a server: never on the wire */
+		radius_pkt_seterr(err, errlen, "%s: not a RADIUS attribute of the "
+		    "dictionary", name);
 	else if (vp->da->vendor == 0 &&
 	    (vp->da->attr == PW_MESSAGE_AUTHENTICATOR ||
 	    vp->da->attr == PW_PROXY_STATE))

@@ -125,6 +125,21 @@ uint64_t	 store_delete(struct store *, const char *dn, store_done_cb, void *arg)
 /* Abandons an operation: its callback is never called.  Unknown ids are ignored. */
 void		 store_cancel(struct store *, uint64_t id);
 
+/*
+ * Checks a password by a simple bind AS the user dn (RFC 4513 §5.1.3), on a
+ * short-lived connection of its own to the current URI with the same TLS
+ * settings: never the service connection.  The callback gets STORE_OK,
+ * STORE_INVALID (wrong password, or an empty one, refused without a bind:
+ * RFC 4513 §5.1.2 would make it an unauthenticated bind that succeeds),
+ * STORE_UNAVAILABLE or STORE_TIMEOUT, always from the loop, exactly once
+ * unless cancelled first.  The password is copied and wiped when done.
+ */
+struct store_bind;
+struct store_bind *store_check_password(struct store *, const char *dn, const char *pw,
+		    size_t len, store_done_cb, void *arg);
+/* Abandons a check: its callback is never called.  NULL-safe. */
+void		 store_check_password_cancel(struct store_bind *);
+
 /* RFC 4515 §3 escaping of an assertion value (any bytes); returns a new string. */
 char		*store_escape(const void *val, size_t len);
 /* RFC 4514 escaping of an attribute value for a DN; returns a new string. */

@@ -70,6 +70,7 @@ static const struct http_route wf_routes[] = {
 	{ .method = "DELETE", .path = "/api/v1/me/passkeys/*", .handler = wf_me_passkey },
 	{ .method = "POST", .path = "/api/v1/me/campaign/snooze", .handler = wf_me_snooze },
 	{ .method = "POST", .path = "/api/v1/vpn/approve", .handler = wf_vpn_approve },
+	{ .method = "GET", .path = "/api/v1/vpn/pending", .handler = wf_vpn_pending },
 };
 
 /* COSE algorithms offered, in the order of preference (WebAuthn §5.4.3): ES256, EdDSA, ES384, RS256. */

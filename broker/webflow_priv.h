@@ -177,5 +177,6 @@ void	 wf_me(struct evhttp_request *, void *);
 void	 wf_me_passkey(struct evhttp_request *, void *);
 void	 wf_me_snooze(struct evhttp_request *, void *);
 void	 wf_vpn_approve(struct evhttp_request *, void *);
+void	 wf_vpn_pending(struct evhttp_request *, void *);
 
 #endif

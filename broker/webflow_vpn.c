@@ -12,6 +12,11 @@
  * A code that matches nothing counts as a wrong guess against each of the
  * user's pending approvals; at APPROVAL_FAILURES_MAX the approval is
  * deleted, and the VPN's next request is rejected.
+ *
+ * Hold mode (authreq.c): the VPN shows no code, so its approvals have none;
+ * GET /api/v1/vpn/pending lists the signed-in user's, and the approve
+ * request names one by {"id"} instead of {"code"}, with the same rules.
+ * An id never approves a challenge-mode approval: that one needs its code.
  */
 #include "config.h"
 
@@ -34,6 +39,8 @@
 #include "xmalloc.h"
 
 #define VPN_FRESH_SECS	300	/* a sign-in approves VPN requests this long */
+#define VPN_BY_ID	1	/* r->step: the approval named by its id (hold mode) */
+#define VPN_FROM	" from "	/* hold mode's client attribute: "NAME from ADDRESS" */
 
 static void	 vpn_on_find(enum store_err, const struct store_entry *, size_t, void *);
 static void	 vpn_on_approved(enum store_err, void *);
@@ -42,6 +49,8 @@ static void	 vpn_on_pending(enum store_err, const struct store_entry *, size_t, 
 static void	 vpn_reap_next(struct wf_req *);
 static void	 vpn_on_reaped(enum store_err, void *);
 static void	 vpn_refuse(struct wf_req *, int, const char *, const char *);
+static void	 vpn_on_list(enum store_err, const struct store_entry *, size_t, void *);
+static void	 vpn_id_unknown(struct wf_req *);
 
 void
 wf_vpn_approve(struct evhttp_request *req, void *arg)
@@ -49,7 +58,7 @@ wf_vpn_approve(struct evhttp_request *req, void *arg)
 	struct webflow	*wf = arg;
 	struct wf_req	*r;
 	struct session	*s;
-	const char	*code;
+	const char	*code, *id;
 	char		 hex[APPROVAL_HASH_HEX + 1];
 	json_t		*body;
 
@@ -57,7 +66,8 @@ wf_vpn_approve(struct evhttp_request *req, void *arg)
 		return;
 	r = wf_req_new(wf, req);
 	r->body = body;
-	if (wf_str(req, body, "code", WF_CODE_MAX, 1, &code) == -1) {
+	if (wf_str(req, body, "id", APPROVAL_ID_LEN + 1, 0, &id) == -1 ||
+	    wf_str(req, body, "code", WF_CODE_MAX, id == NULL, &code) == -1) {
 		wf_req_free(r);
 		return;
 	}
@@ -69,6 +79,17 @@ wf_vpn_approve(struct evhttp_request *req, void *arg)
 		return;
 	}
 	wf_req_session(r, s);
+	if (id != NULL) {
+		r->step = VPN_BY_ID;
+		if (strlen(id) != APPROVAL_ID_LEN ||
+		    strspn(id, "0123456789abcdef") != APPROVAL_ID_LEN) {
+			vpn_id_unknown(r);
+			return;
+		}
+		wf_wait(r, approval_get(wf->store, wf->conf->latchkey_base, id,
+		    vpn_on_find, r));
+		return;
+	}
 	if (!wf->has_tap_key) {
 		wf_error(r, 503, "vpn_unavailable", "VPN approvals are not available right "
 		    "now. Ask the helpdesk.");
@@ -95,7 +116,7 @@ vpn_on_find(enum store_err err, const struct store_entry *e, size_t n, void *arg
 	if (wf_arrived(r))
 		return;
 	if (err == STORE_NOTFOUND || (err == STORE_OK && n == 0)) {
-		vpn_unknown(r);
+		r->step == VPN_BY_ID ? vpn_id_unknown(r) : vpn_unknown(r);
 		return;
 	}
 	if (err != STORE_OK) {
@@ -103,7 +124,14 @@ vpn_on_find(enum store_err err, const struct store_entry *e, size_t n, void *arg
 		return;
 	}
 	if (n != 1 || approval_read(wf->store, wf->conf->latchkey_base, &e[0], &a) == -1) {
-		vpn_unknown(r);
+		r->step == VPN_BY_ID ? vpn_id_unknown(r) : vpn_unknown(r);
+		return;
+	}
+	/* By id: only a hold-mode approval (no code), still pending, the user's own. */
+	if (r->step == VPN_BY_ID && (a.code_hash[0] != '\0' || a.expired ||
+	    a.state != APPROVAL_PENDING || strcasecmp(a.user, r->user) != 0)) {
+		approval_clear(&a);
+		vpn_id_unknown(r);
 		return;
 	}
 	if (a.expired) {
@@ -124,7 +152,10 @@ vpn_on_find(enum store_err err, const struct store_entry *e, size_t n, void *arg
 		wf_error(r, 500, "internal", "Something went wrong on our side. Try again.");
 		return;
 	}
-	r->out = json_pack("{s:s, s:s}", "id", a.id, "client", a.client);
+	/* Hold mode's "NAME from ADDRESS": the page names the VPN. */
+	r->out = json_pack("{s:s, s:s%}", "id", a.id, "client", a.client,
+	    strstr(a.client, VPN_FROM) != NULL ? (size_t)(strstr(a.client, VPN_FROM) -
+	    a.client) : strlen(a.client));
 	wf_wait(r, approval_approve(wf->store, wf->conf->latchkey_base, a.id, pk, pklen,
 	    r->assurance != NULL ? r->assurance : "aal2", vpn_on_approved, r));
 	free(pk);
@@ -232,4 +263,64 @@ vpn_refuse(struct wf_req *r, int status, const char *code, const char *message)
 {
 	audit_event("vpn.refused", code, r->user, r->user, r->client, NULL);
 	wf_error(r, status, code, message);
+}
+
+/* By id: nothing of the user's is waiting under it (another user's looks the same). */
+static void
+vpn_id_unknown(struct wf_req *r)
+{
+	vpn_refuse(r, 404, "vpn_request_unknown", "This VPN sign-in is no longer "
+	    "waiting: it was approved, or it timed out. Start it again on your VPN.");
+}
+
+/* GET /api/v1/vpn/pending: the signed-in user's hold-mode requests. */
+void
+wf_vpn_pending(struct evhttp_request *req, void *arg)
+{
+	struct webflow	*wf = arg;
+	struct wf_req	*r;
+	struct session	*s;
+
+	if ((s = wf_session(req, 1)) == NULL)
+		return;
+	r = wf_req_new(wf, req);
+	wf_req_session(r, s);
+	wf_wait(r, approval_search_user(wf->store, wf->conf->latchkey_base, r->user,
+	    vpn_on_list, r));
+}
+
+static void
+vpn_on_list(enum store_err err, const struct store_entry *e, size_t n, void *arg)
+{
+	struct wf_req	*r = arg;
+	struct approval	 a;
+	json_t		*list;
+	const char	*from;
+	char		*when;
+	size_t		 i;
+
+	if (wf_arrived(r))
+		return;
+	if (err != STORE_OK && err != STORE_NOTFOUND) {
+		wf_store_error(r, err, "vpn pending: search");
+		return;
+	}
+	list = json_array();
+	for (i = 0; err == STORE_OK && i < n; i++) {
+		if (approval_read(r->wf->store, r->wf->conf->latchkey_base, &e[i], &a) == -1)
+			continue;
+		/* A challenge-mode approval (with a code) is approved by its code only. */
+		if (!a.expired && a.state == APPROVAL_PENDING && a.code_hash[0] == '\0') {
+			from = strstr(a.client, VPN_FROM);
+			when = wf_time(a.expiry);
+			json_array_append_new(list, json_pack("{s:s, s:s%, s:s, s:s}",
+			    "id", a.id, "client", a.client, from != NULL ?
+			    (size_t)(from - a.client) : strlen(a.client),
+			    "from", from != NULL ? from + strlen(VPN_FROM) : "",
+			    "expires", when));
+			free(when);
+		}
+		approval_clear(&a);
+	}
+	wf_reply(r, 200, json_pack("{s:o}", "pending", list));
 }

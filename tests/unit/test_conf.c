@@ -178,7 +178,12 @@ test_every_directive(void **state)
 	    "radius-client 10.1.0.0/16 secret-file radius/vpn mode hold legacy "
 	    "hold-timeout 20s require-message-authenticator no\n"
 	    "radius-client ::1 secret-file /etc/latchkey/local\n"
-	    "radius-client 192.0.2.7 mode challenge secret-file s\n");
+	    "radius-client 192.0.2.7 mode challenge secret-file s\n"
+	    "radius-legacy-group vpn-legacy\n"
+	    "radius-legacy-group Contractors\n"
+	    "radius-reply vpn-legacy Filter-Id vpn-restricted\n"
+	    "radius-reply staff Tunnel-Private-Group-Id 42\n"
+	    "radius-reply staff Reply-Message \"Hello, staff\"\n");
 	assert_string_equal(c->user, "_latchkey");
 	assert_string_equal(c->pid_file, "/run/latchkeyd.pid");
 	assert_int_equal(c->log_level, LOG_LEVEL_DEBUG);
@@ -243,6 +248,19 @@ test_every_directive(void **state)
 	assert_int_equal(c->radius_clients[1].require_ma, 1);
 	assert_string_equal(c->radius_clients[2].secret_file, "/etc/latchkey/s");
 	assert_int_equal(c->radius_clients[2].mode, CONF_RADIUS_CHALLENGE);
+	assert_int_equal(c->nradius_legacy_groups, 2);
+	assert_string_equal(c->radius_legacy_groups[0], "vpn-legacy");
+	assert_string_equal(c->radius_legacy_groups[1], "Contractors");
+	assert_int_equal(c->nradius_replies, 3);
+	assert_string_equal(c->radius_replies[0].group, "vpn-legacy");
+	assert_string_equal(c->radius_replies[0].attr, "Filter-Id");
+	assert_string_equal(c->radius_replies[0].value, "vpn-restricted");
+	assert_string_equal(c->radius_replies[1].attr, "Tunnel-Private-Group-Id");
+	assert_string_equal(c->radius_replies[1].value, "42");
+	assert_string_equal(c->radius_replies[2].value, "Hello, staff");
+	/* Kept so that the dictionary check can name the line (authreq_conf_check). */
+	assert_true(c->radius_replies[0].line > 0);
+	assert_int_equal(c->radius_replies[1].line, c->radius_replies[0].line + 1);
 	conf_free(c);
 }
 
@@ -585,6 +603,18 @@ static const struct {
 	  "10.0.0.1 is listed twice" },
 	{ "state-dir /s\n\nradius-client 127.0.0.1 secret-file s\n",
 	  NAME ":3: radius-client: no radius-listen is configured" },
+	{ "state-dir /s\nradius-legacy-group a\nradius-legacy-group A\n",
+	  NAME ":3: radius-legacy-group: A is listed twice" },
+	{ "state-dir /s\nradius-legacy-group \"\"\n",
+	  NAME ":2: radius-legacy-group: an empty group name" },
+	{ "state-dir /s\nradius-legacy-group a b\n",
+	  NAME ":2: radius-legacy-group: expects 1 argument, got 2" },
+	{ "state-dir /s\nradius-reply staff Filter-Id\n",
+	  NAME ":2: radius-reply: expects 3 arguments, got 2" },
+	{ "state-dir /s\nradius-reply staff \"Filter Id\" x\n",
+	  NAME ":2: radius-reply: \"Filter Id\" is not an attribute name" },
+	{ "state-dir /s\nradius-reply staff Filter-Id \"\"\n",
+	  NAME ":2: radius-reply: expects GROUP ATTRIBUTE VALUE" },
 };
 
 static void
