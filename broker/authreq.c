@@ -28,8 +28,11 @@
  * client's retransmissions meanwhile are dropped by radius.c (RFC 5080
  * §2.2.2).  The approval is deleted whenever the request ends.
  *
- * Legacy PAP passwords come later: a User-Password is ignored (never
- * checked, so never a way in).
+ * A User-Password without State from a client marked legacy goes to
+ * authreq_pap.c first, which answers members of a radius-legacy-group and
+ * hands everyone else back here: for them a password is never a way in.
+ * Every Access-Accept carries the radius-reply attributes of the user's
+ * groups, read before the approval is consumed.
  *
  * The request is kept across the directory's answer by its id only
  * (radius_req_find, STYLE 6): it may have expired or been dropped meanwhile.
@@ -51,6 +54,7 @@
 #include "approval.h"
 #include "audit.h"
 #include "authreq.h"
+#include "authreq_priv.h"
 #include "conf.h"
 #include "log.h"
 #include "radius.h"
@@ -68,6 +72,7 @@ enum ar_state {
 	AR_CREATE,	/* adding the approval */
 	AR_LOOKUP,	/* reading the approval of the State */
 	AR_CONSUME,	/* deleting an approved approval */
+	AR_GROUPS,	/* the user's groups, for the reply attributes */
 	AR_HOLD,	/* hold mode: waiting for the next read of the approval */
 	AR_POLL,	/* hold mode: reading the approval */
 	AR_DONE,	/* answered, dropped, or the request went away */
@@ -88,6 +93,7 @@ struct ar_req {
 	time_t			 expiry;
 	char			 assurance[8];
 	int			 orphan;	/* authreq freed; its callback frees it */
+	struct ar_attrs		 attrs;		/* radius-reply of the user's groups */
 	int			 hold;		/* hold mode */
 	int			 held;		/* hold mode: the approval exists; delete it at the end */
 	uint64_t		 deadline_ms;	/* hold mode: answer by (util_now_ms) */
@@ -104,11 +110,12 @@ struct authreq {
 	unsigned char		 key[TAP_KEY_LEN];
 	int			 has_key;
 	struct ar_req_list	 reqs;
+	struct ar_pap		*pap;		/* legacy passwords (authreq_pap.c) */
 };
 
 static const char *const ar_state_names[] = {
 	[AR_NEW] = "new", [AR_CREATE] = "create", [AR_LOOKUP] = "lookup",
-	[AR_CONSUME] = "consume", [AR_HOLD] = "hold", [AR_POLL] = "poll",
+	[AR_CONSUME] = "consume", [AR_GROUPS] = "groups", [AR_HOLD] = "hold", [AR_POLL] = "poll",
 	[AR_DONE] = "done",
 };
 
@@ -121,6 +128,10 @@ static void	 ar_lookup(struct ar_req *, struct radius_req *, const struct radius
 static void	 ar_on_created(enum store_err, void *);
 static void	 ar_on_lookup(enum store_err, const struct store_entry *, size_t, void *);
 static void	 ar_on_consumed(enum store_err, void *);
+static void	 ar_on_groups(enum store_err, const struct store_user *, void *);
+static void	 ar_consume(struct ar_req *);
+static void	 ar_start(struct authreq *, struct radius_req *, int);
+static void	 ar_on_pap_declined(struct radius_req *, void *);
 static void	 ar_challenge(struct ar_req *, struct radius_req *, const char *);
 static void	 ar_reject(struct ar_req *, struct radius_req *, const char *, const char *);
 static void	 ar_store_failed(struct ar_req *, struct radius_req *, enum store_err,
@@ -144,6 +155,7 @@ authreq_new(struct event_base *base, struct radius *radius, struct store *store,
 	ar->store = store;
 	ar->conf = conf;
 	TAILQ_INIT(&ar->reqs);
+	ar->pap = ar_pap_new(radius, store, conf, ar_on_pap_declined, ar);
 	if (tap_key != NULL) {
 		memcpy(ar->key, tap_key, TAP_KEY_LEN);
 		ar->has_key = 1;
@@ -155,6 +167,7 @@ void
 authreq_reconf(struct authreq *ar, const struct conf *conf)
 {
 	ar->conf = conf;
+	ar_pap_reconf(ar->pap, conf);
 }
 
 void
@@ -164,6 +177,7 @@ authreq_free(struct authreq *ar)
 
 	if (ar == NULL)
 		return;
+	ar_pap_free(ar->pap);
 	while ((r = TAILQ_FIRST(&ar->reqs)) != NULL) {
 		if (r->op != 0 || r->state == AR_NEW || r->state == AR_HOLD) {
 			if (r->op != 0)
@@ -183,10 +197,26 @@ authreq_free(struct authreq *ar)
 void
 authreq_on_request(struct radius_req *req, void *arg)
 {
-	struct authreq		*ar = arg;
+	ar_start(arg, req, 1);
+}
+
+/* A password the legacy path would not take: the challenge flow, as for anyone. */
+static void
+ar_on_pap_declined(struct radius_req *req, void *arg)
+{
+	ar_start(arg, req, 0);
+}
+
+static void
+ar_start(struct authreq *ar, struct radius_req *req, int pap)
+{
 	const struct radius_pkt	*pkt = radius_req_pkt(req);
 	struct ar_req		*r;
 
+	/* A legacy password, where policy allows it (authreq_pap.c). */
+	if (pap && pkt->user_name != NULL && *pkt->user_name != '\0' &&
+	    ar_pap_take(ar->pap, req))
+		return;
 	r = ar_req_new(ar, req);
 	if (pkt->user_name == NULL || *pkt->user_name == '\0') {
 		ar_reject(r, req, "no_user_name", "A user name is required.");
@@ -238,6 +268,7 @@ ar_req_free(struct ar_req *r)
 	if (r->timer != NULL)
 		event_free(r->timer);
 	explicit_bzero(r->code, sizeof(r->code));
+	ar_attrs_clear(&r->attrs);
 	free(r);
 }
 
@@ -406,9 +437,46 @@ ar_on_lookup(enum store_err err, const struct store_entry *e, size_t n, void *ar
 	snprintf(r->assurance, sizeof(r->assurance), "%s", a.assurance);
 	approval_clear(&a);
 	/* Single use: whichever request deletes it first gets in. */
+	r->held = 0;
+	ar_consume(r);
+}
+
+/*
+ * Single use: whichever request deletes the approval first gets in.  The
+ * groups' reply attributes are read before, so that an approval is not
+ * spent when they cannot be.
+ */
+static void
+ar_consume(struct ar_req *r)
+{
+	if (r->ar->conf->nradius_replies > 0 && r->state != AR_GROUPS) {
+		ar_enter_state(r, AR_GROUPS);
+		r->op = store_user_by_name(r->ar->store, r->user, ar_on_groups, r);
+		return;
+	}
 	ar_enter_state(r, AR_CONSUME);
 	r->op = approval_consume(r->ar->store, r->ar->conf->latchkey_base, r->id,
 	    ar_on_consumed, r);
+}
+
+static void
+ar_on_groups(enum store_err err, const struct store_user *u, void *arg)
+{
+	struct ar_req		*r = arg;
+	struct radius_req	*req;
+
+	if ((req = ar_arrived(r)) == NULL)
+		return;
+	if (err == STORE_NOTFOUND) {
+		ar_reject(r, req, "user_unknown", "This sign-in cannot be completed.");
+		return;
+	}
+	if (err != STORE_OK) {
+		ar_store_failed(r, req, err, "reading the user's groups");
+		return;
+	}
+	ar_attrs_of(r->ar->conf, u->groups, u->ngroups, &r->attrs);
+	ar_consume(r);
 }
 
 static void
@@ -435,6 +503,8 @@ ar_on_consumed(enum store_err err, void *arg)
 	rep.message = "Signed in with your passkey.";
 	rep.class_ = (const unsigned char *)class_;
 	rep.class_len = strlen(class_);
+	rep.attrs = r->attrs.v;
+	rep.nattrs = r->attrs.n;
 	audit_event("vpn.login", "success", r->user, r->user, r->peer,
 	    json_pack("{s:s, s:s, s:s}", "radiusClient", r->client, "approval", r->id,
 	    "assurance", r->assurance));
@@ -636,9 +706,7 @@ ar_on_poll(enum store_err err, const struct store_entry *e, size_t n, void *arg)
 	snprintf(r->assurance, sizeof(r->assurance), "%s", a.assurance);
 	approval_clear(&a);
 	r->held = 0;
-	ar_enter_state(r, AR_CONSUME);
-	r->op = approval_consume(r->ar->store, r->ar->conf->latchkey_base, r->id,
-	    ar_on_consumed, r);
+	ar_consume(r);
 }
 
 /* A held approval deleted after its request ended: nothing waits on it. */

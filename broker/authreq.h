@@ -28,6 +28,12 @@ struct store;
  */
 struct authreq	*authreq_new(struct event_base *, struct radius *, struct store *,
 		    const struct conf *, const unsigned char tap_key[TAP_KEY_LEN]);
+/*
+ * Checks conf's radius-reply attributes against the dictionary (loaded by
+ * radius_pkt_init): at start and before a reload is taken.  -1 with
+ * "FILE:LINE: radius-reply: reason" in err.
+ */
+int		 authreq_conf_check(const struct conf *, char *err, size_t errlen);
 /* The configuration main.c swapped in (the public URL, the latchkey base). */
 void		 authreq_reconf(struct authreq *, const struct conf *);
 /* Cancels what waits on the directory; before radius_free and store_free.  NULL-safe. */

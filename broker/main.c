@@ -150,6 +150,8 @@ main(int argc, char *argv[])
 	if ((d.radius = radius_new(d.base, d.conf, err, sizeof(err))) == NULL &&
 	    err[0] != '\0')
 		fatalx("%s", err);
+	if (d.radius != NULL && authreq_conf_check(d.conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if ((d.trust = main_load_trust(d.conf, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	/* The TAP key may be readable by root alone; without it no pass can be redeemed. */
@@ -326,7 +328,8 @@ main_reload(struct daemon *d)
 		conf_free(nc);
 		return;
 	}
-	if (d->radius != NULL && radius_reconf(d->radius, nc, err, sizeof(err)) == -1) {
+	if (d->radius != NULL && (authreq_conf_check(nc, err, sizeof(err)) == -1 ||
+	    radius_reconf(d->radius, nc, err, sizeof(err)) == -1)) {
 		log_warnx("reload refused, keeping the running configuration: %s", err);
 		attest_trust_free(trust);
 		conf_free(nc);
