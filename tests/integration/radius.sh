@@ -180,8 +180,10 @@ check "  ... from the reply cache (counted)" \
     metric_is latchkey_radius_duplicates_answered_total "" 1
 check "  ... not as a second request (one more Access-Challenge sent, not two)" \
     metric_is latchkey_radius_replies_total 'code="Access-Challenge"' $((before + 1))
-check "the reply cache holds the answered requests" \
-    test "$(metric latchkey_radius_reply_cache_entries)" -ge 2
+# Entries live 10 s: only the reply just answered is sure to be there
+# under load (earlier ones may have expired already).
+check "the reply cache holds the request just answered" \
+    test "$(metric latchkey_radius_reply_cache_entries)" -ge 1
 
 # --- rate limits ------------------------------------------------------------
 send --secret "$SECRET" --user carol --burst 12 127.0.0.1 "$RADIUS_PORT" >"$T/flood.out"
