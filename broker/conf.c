@@ -77,6 +77,7 @@ static int	conf_h_bind_password(struct conf_ctx *, const struct conf_directive *
 static int	conf_h_group_membership(struct conf_ctx *, const struct conf_directive *, int, char **);
 static int	conf_h_radius_listen(struct conf_ctx *, const struct conf_directive *, int, char **);
 static int	conf_h_radius_client(struct conf_ctx *, const struct conf_directive *, int, char **);
+static int	conf_h_rate(struct conf_ctx *, const struct conf_directive *, int, char **);
 static int	conf_h_attestation_root(struct conf_ctx *, const struct conf_directive *, int, char **);
 static int	conf_h_radius_group(struct conf_ctx *, const struct conf_directive *, int, char **);
 
@@ -171,6 +172,10 @@ static const struct conf_directive conf_directives[] = {
 	  .handler = conf_h_radius_listen, .repeatable = 1 },
 	{ .name = "radius-client", .min_args = 3, .max_args = 11,
 	  .handler = conf_h_radius_client, .repeatable = 1 },
+	{ .name = "radius-rate-client", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_rate, .off = F(radius_rate_client) },
+	{ .name = "radius-rate-user", .min_args = 1, .max_args = 1,
+	  .handler = conf_h_rate, .off = F(radius_rate_user) },
 	{ .name = "radius-legacy-group", .min_args = 1, .max_args = 1,
 	  .handler = conf_h_radius_group, .repeatable = 1 },
 	{ .name = "radius-reply", .min_args = 3, .max_args = 3,
@@ -318,6 +323,8 @@ conf_parse_text(const char *name, const char *dir, const char *text,
 	ctx.conf->ceremony_timeout_ms = 5 * 60 * 1000;
 	ctx.conf->ldap_timeout_ms = 5 * 1000;
 	ctx.conf->ldap_backoff_max_ms = 30 * 1000;
+	ctx.conf->radius_rate_client = 200;
+	ctx.conf->radius_rate_user = 5;
 
 	if (len > CONF_FILE_MAX) {
 		conf_error(&ctx, 0, "larger than %d bytes", CONF_FILE_MAX);
@@ -934,6 +941,31 @@ conf_h_radius_client(struct conf_ctx *ctx, const struct conf_directive *d,
 	conf->radius_clients = xreallocarray(conf->radius_clients,
 	    conf->nradius_clients + 1, sizeof(*conf->radius_clients));
 	conf->radius_clients[conf->nradius_clients++] = c;
+	return 0;
+}
+
+/*
+ * radius-rate-client N/s, radius-rate-user N/s: the token buckets of the
+ * RADIUS listener (radius_limit.c), 1 to 1000000 requests a second.
+ */
+static int
+conf_h_rate(struct conf_ctx *ctx, const struct conf_directive *d,
+    int argc, char **argv)
+{
+	unsigned long	 n;
+	char		*end;
+
+	(void)argc;
+	errno = 0;
+	n = strtoul(argv[1], &end, 10);
+	if (end == argv[1] || argv[1][0] == '-' || errno != 0 ||
+	    (*end != '\0' && strcmp(end, "/s") != 0))
+		return conf_error(ctx, ctx->line, "%s: \"%s\" is not a rate "
+		    "(use 200/s)", d->name, argv[1]);
+	if (n < 1 || n > 1000000)
+		return conf_error(ctx, ctx->line, "%s: %lu/s is out of range "
+		    "(1/s to 1000000/s)", d->name, n);
+	*(unsigned int *)(void *)((char *)ctx->conf + d->off) = (unsigned int)n;
 	return 0;
 }
 

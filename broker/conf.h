@@ -95,6 +95,8 @@ struct conf {
 	size_t			 nradius_listens;
 	struct conf_radius_client *radius_clients;
 	size_t			 nradius_clients;
+	unsigned int		 radius_rate_client;	/* requests a second per client (200) */
+	unsigned int		 radius_rate_user;	/* requests a second per User-Name (5) */
 	char		       **radius_legacy_groups;	/* may use a legacy password */
 	size_t			 nradius_legacy_groups;
 	struct conf_radius_reply *radius_replies;	/* in file order */

@@ -42,8 +42,8 @@
 #define RADIUS_CACHE_BYTES	(16 * 1024 * 1024)
 #define RADIUS_REQS_MAX		65536	/* requests in flight */
 #define RADIUS_REQ_BUCKETS	4096	/* power of two */
-#define RADIUS_CLIENT_RATE	200.0	/* requests a second per client */
-#define RADIUS_USER_RATE	5.0	/* requests a second per User-Name */
+#define RADIUS_CLIENT_RATE	200.0	/* requests a second per client (radius-rate-client) */
+#define RADIUS_USER_RATE	5.0	/* requests a second per User-Name (radius-rate-user) */
 #define RADIUS_USERS_MAX	65536	/* User-Names with a bucket */
 #define RADIUS_READ_BATCH	64	/* datagrams per read event */
 #define RADIUS_RCVBUF		(1024 * 1024)
@@ -103,6 +103,8 @@ struct radius {
 	uint64_t		 next_id;
 	struct radius_cache	*cache;
 	struct radius_users	*users;
+	double			 rate_client;	/* token bucket rates, a second */
+	double			 rate_user;
 	struct radius_drop	 drops[RADIUS_DROPS_MAX];
 	size_t			 ndrops;
 	uint64_t		 replies[3];	/* Accept, Reject, Challenge */
@@ -137,6 +139,7 @@ struct radius_addr {
 };
 
 static int	radius_listen(struct radius *, const char *, char *, size_t);
+static void	radius_rates(struct radius *, const struct conf *);
 static int	radius_clients_load(const struct conf *, const struct radius_client *,
 		    size_t, struct radius_client **, size_t *, char *, size_t);
 static int	radius_client_init(struct radius_client *, const struct conf_radius_client *,
@@ -191,6 +194,7 @@ radius_new(struct event_base *base, const struct conf *conf, char *err, size_t e
 	r->handler = radius_default_handler;
 	r->cache = radius_cache_new(RADIUS_CACHE_MAX, RADIUS_CACHE_BYTES, RADIUS_CACHE_MS);
 	r->users = radius_users_new(RADIUS_USERS_MAX);
+	radius_rates(r, conf);
 	for (e = 0; e < RADIUS_PKT_ERR_MAX; e++)
 		if (e != RADIUS_PKT_OK)
 			radius_count_drop(r, radius_pkt_err_name((enum radius_pkt_err)e));
@@ -244,6 +248,7 @@ radius_reconf(struct radius *r, const struct conf *conf, char *err, size_t errle
 	radius_clients_free(r->clients, r->nclients);
 	r->clients = nc;
 	r->nclients = n;
+	radius_rates(r, conf);
 	same = conf->nradius_listens == r->nlisteners;
 	for (i = 0; same && i < r->nlisteners; i++)
 		same = strcmp(conf->radius_listens[i], r->listeners[i].name) == 0;
@@ -481,14 +486,24 @@ radius_datagram(struct radius_listener *l, const unsigned char *buf, size_t len,
 	radius_req_start(l, c, pkt, &key, peer);
 }
 
+/* The rates of conf (radius-rate-client, radius-rate-user); 0: the default. */
+static void
+radius_rates(struct radius *r, const struct conf *conf)
+{
+	r->rate_client = conf->radius_rate_client > 0 ?
+	    (double)conf->radius_rate_client : RADIUS_CLIENT_RATE;
+	r->rate_user = conf->radius_rate_user > 0 ?
+	    (double)conf->radius_rate_user : RADIUS_USER_RATE;
+}
+
 /* The rate limits and the bound on requests in flight; -1: dropped, counted. */
 static int
 radius_admit(struct radius *r, struct radius_client *c, const struct radius_pkt *pkt,
     uint64_t now)
 {
-	if (!radius_bucket_take(&c->bucket, RADIUS_CLIENT_RATE, RADIUS_CLIENT_RATE, now) ||
+	if (!radius_bucket_take(&c->bucket, r->rate_client, r->rate_client, now) ||
 	    (pkt->user_name != NULL && !radius_users_take(r->users, pkt->user_name,
-	    RADIUS_USER_RATE, RADIUS_USER_RATE, now))) {
+	    r->rate_user, r->rate_user, now))) {
 		radius_count_drop(r, "rate_limited");
 		log_debug("RADIUS client %s, id %u: over the rate limit: dropped",
 		    c->name, (unsigned)pkt->id);

@@ -811,6 +811,34 @@ test_attestation_trust(void **state)
 	    NAME ":2: mds-root: expects 1 argument, got 0");
 }
 
+/* radius-rate-client and radius-rate-user: the listener's token buckets. */
+static void
+test_radius_rates(void **state)
+{
+	struct conf	*c;
+
+	(void)state;
+	c = ok(NAME, "state-dir /s\n");
+	assert_int_equal(c->radius_rate_client, 200);
+	assert_int_equal(c->radius_rate_user, 5);
+	conf_free(c);
+	c = ok(NAME, "state-dir /s\nradius-rate-client 1000000/s\n"
+	    "radius-rate-user 20\n");
+	assert_int_equal(c->radius_rate_client, 1000000);
+	assert_int_equal(c->radius_rate_user, 20);
+	conf_free(c);
+	refused("radius-rate-user 0/s\n", NAME ":1: radius-rate-user: 0/s is "
+	    "out of range (1/s to 1000000/s)");
+	refused("radius-rate-client 1000001/s\n", NAME ":1: radius-rate-client: "
+	    "1000001/s is out of range (1/s to 1000000/s)");
+	refused("radius-rate-client 5/m\n", NAME ":1: radius-rate-client: "
+	    "\"5/m\" is not a rate (use 200/s)");
+	refused("radius-rate-user -3/s\n", NAME ":1: radius-rate-user: "
+	    "\"-3/s\" is not a rate (use 200/s)");
+	refused("radius-rate-user 5/s\nradius-rate-user 6/s\n", NAME ":2: "
+	    "radius-rate-user: given twice (first on line 1)");
+}
+
 static void
 test_free_null(void **state)
 {
@@ -869,6 +897,7 @@ main(void)
 		cmocka_unit_test(test_man_page_examples),
 		cmocka_unit_test(test_attestation_trust),
 		cmocka_unit_test(test_web_state),
+		cmocka_unit_test(test_radius_rates),
 		cmocka_unit_test(test_free_null),
 	};
 
