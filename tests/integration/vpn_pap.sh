@@ -7,6 +7,7 @@
 # challenge; the campaign's nudge comes when the campaign targets the user.
 . "$(dirname "$0")/lib.sh"
 
+APPROVE=$top_builddir/tests/integration/vpn_approve
 for tool in radclient ldapmodify slappasswd; do
 	if ! command -v "$tool" >/dev/null 2>&1; then
 		echo "1..0 # SKIP $tool is not installed"
@@ -58,12 +59,12 @@ printf 'dn: %s\nchangetype: modify\nadd: olcAccess\nolcAccess: {0}to attrs=userP
 check "the test directory allows password binds" \
 	sh -c "ldapwhoami -x -H '$URI' -D '$CAROL' -w '$PW' >/dev/null 2>&1"
 
-# ask NAME PASSWORD: one Access-Request with Message-Authenticator; the reply in $T/out.
+# ask NAME PASSWORD [STATE]: one Access-Request with Message-Authenticator; the reply in $T/out.
 n=0
 ask() {
 	n=$((n + 1))
-	printf 'User-Name = "%s"\nUser-Password = "%s"\nMessage-Authenticator = 0x00\n' \
-		"$1" "$2" | radclient -x -r 1 -t 5 "127.0.0.1:$RADIUS_PORT" auth "$SECRET" \
+	{ printf 'User-Name = "%s"\nUser-Password = "%s"\nMessage-Authenticator = 0x00\n' \
+		"$1" "$2"; [ -z "${3:-}" ] || printf 'State = %s\n' "$3"; } | radclient -x -r 1 -t 5 "127.0.0.1:$RADIUS_PORT" auth "$SECRET" \
 		>"$T/out" 2>&1 || true
 	cp "$T/out" "$T/out.$n"
 }
@@ -87,6 +88,24 @@ ask dave "$PW"
 check "the right password of a user in no legacy group: the passkey challenge" \
 	grep -q 'Received Access-Challenge' "$T/out"
 check "no password attributes for them" sh -c "! grep -q 'Filter-Id' '$T/out'"
+# dave approves with a passkey: the challenge flow's Accept carries staff's VLAN.
+STATE=$(sed -n 's/^[[:space:]]*State = \(0x[0-9a-f]*\).*/\1/p' "$T/out" | head -n 1)
+CODE=$(sed -n 's/.*vpn?code=\([A-Z0-9]\{6\}\).*/\1/p' "$T/out" | head -n 1)
+ctl tap issue dave 2>&1 | tail -n 1 >"$T/tap-dave"
+if "$APPROVE" "$URL" "$T/tap-dave" dave "$CODE" >"$T/approve.out" 2>&1; then
+	ok "dave approves the code with a passkey"
+else
+	not_ok "dave approves the code with a passkey"
+	sed 's/^/# /' "$T/approve.out"
+fi
+pause
+ask dave "$PW" "$STATE"
+check "the approved challenge: Access-Accept with Class latchkey:aal2" sh -c \
+	"grep -q 'Received Access-Accept' '$T/out' &&
+	 grep -q 'Class = 0x6c617463686b65793a61616c32' '$T/out'"
+check "the challenge flow's Accept carries the staff group's VLAN" \
+	grep -Eq 'Tunnel-Private-Group-Id(:0)? = "42"' "$T/out"
+check "and not the legacy group's Filter-Id" sh -c "! grep -q 'Filter-Id' '$T/out'"
 ask nobody "$PW"
 check "an unknown user: the passkey challenge too" grep -q 'Received Access-Challenge' "$T/out"
 
