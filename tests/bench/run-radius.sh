@@ -1,0 +1,166 @@
+#!/bin/sh
+# The RADIUS benchmark of docs/benchmarks.md (issue 6): Access-Request ->
+# Access-Challenge round trips per second against a live latchkeyd (its
+# embedded slapd holds the pending approvals), beside FreeRADIUS 3.2
+# answering PAP from a users file (Access-Accept), in the same run on the
+# same machine, with the same load generator (bench_radius) at a few
+# windows of requests in flight.  Not a test.
+# Usage: tests/bench/run-radius.sh [SECONDS]   (make bench-radius runs it)
+# BENCH_WINDOWS: the windows to try (default "16 64 256"); the best of
+# each side makes the ratio.
+. "$(dirname "$0")/../integration/lib.sh"
+
+secs=${1:-3}
+windows=${BENCH_WINDOWS:-16 64 256}
+BENCH_RADIUS=${BENCH_RADIUS:-$top_builddir/tests/bench/bench_radius}
+FREERADIUS=${FREERADIUS:-$(command -v freeradius || echo /usr/sbin/freeradius)}
+
+if [ ! -x "$FREERADIUS" ]; then
+	echo "freeradius not installed (Debian package freeradius)" >&2
+	exit 1
+fi
+
+# latchkeyd: a fresh instance, challenge mode for 127.0.0.1.  The
+# listener's default rate limits (200 requests a second per client, 5 per
+# User-Name) guard a real VPN; they would measure themselves here, so this
+# instance raises them.  The generator still spreads its requests over
+# 1000 user names, as many people logging in would.
+# It logs warnings only, as FreeRADIUS below logs nothing (at the default
+# info level each challenge writes a line).  BENCH_NOSYNC=1, a diagnosis
+# only: the embedded slapd's database without fsync (olcDbNoSync), to show
+# what the durable write of each pending approval costs.
+init_instance "$T/inst"
+cat >>"$CONF" <<EOF
+radius-rate-client 1000000/s
+radius-rate-user 1000000/s
+log-level warn
+EOF
+if [ -n "${BENCH_NOSYNC:-}" ]; then
+	mdb=$(find "$T/inst/slapd" -name 'olcDatabase={1}mdb.ldif' | head -n 1)
+	sed -i '/^olcDbMaxSize:/a olcDbNoSync: TRUE' "$mdb"
+	echo "BENCH_NOSYNC: slapd without fsync (not the shipped setting)"
+fi
+start_daemon "$CONF" "$T/daemon.log"
+if ! wait_for "$URL/readyz" 200 20; then
+	echo "latchkeyd did not become ready:" >&2
+	cat "$T/daemon.log" >&2
+	exit 1
+fi
+
+# FreeRADIUS: a minimal configuration (one listener, one client, the files
+# and pap modules, one user), in the foreground, logging nothing.
+FR=$T/freeradius
+FR_PORT=$(free_port)
+mkdir -p "$FR"
+cp "$T/inst/radius-secret" "$FR/secret"
+FR_SECRET=$(cat "$FR/secret")
+cat >"$FR/radiusd.conf" <<EOF
+prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = $FR
+sbindir = /usr/sbin
+logdir = $FR
+raddbdir = $FR
+radacctdir = $FR
+name = freeradius
+confdir = $FR
+modconfdir = $FR
+certdir = $FR
+cadir = $FR
+run_dir = $FR
+db_dir = $FR
+libdir = /usr/lib/freeradius
+pidfile = $FR/radiusd.pid
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 1048576
+hostname_lookups = no
+log {
+	destination = null
+	auth = no
+	auth_badpass = no
+	auth_goodpass = no
+}
+security {
+	allow_core_dumps = no
+	max_attributes = 200
+	reject_delay = 0
+	status_server = no
+}
+thread pool {
+	start_servers = 5
+	max_servers = 32
+	min_spare_servers = 3
+	max_spare_servers = 10
+	max_requests_per_server = 0
+}
+client localhost {
+	ipaddr = 127.0.0.1
+	secret = "$FR_SECRET"
+	require_message_authenticator = yes
+}
+modules {
+	pap {
+	}
+	files {
+		filename = $FR/users
+	}
+}
+server default {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = $FR_PORT
+	}
+	authorize {
+		files
+		pap
+	}
+	authenticate {
+		Auth-Type PAP {
+			pap
+		}
+	}
+}
+EOF
+printf 'bench\tCleartext-Password := "x"\n' >"$FR/users"
+"$FREERADIUS" -f -d "$FR" >"$T/freeradius.log" 2>&1 &
+FR_PID=$!
+PIDS="$PIDS $FR_PID"
+# Ready when it answers one login.
+n=50
+while ! "$BENCH_RADIUS" 127.0.0.1 "$FR_PORT" "$FR/secret" accept 0.2 1 0 bench \
+    >/dev/null 2>&1; do
+	n=$((n - 1))
+	if [ "$n" -eq 0 ] || ! kill -0 "$FR_PID" 2>/dev/null; then
+		echo "freeradius did not answer:" >&2
+		cat "$T/freeradius.log" >&2
+		"$FREERADIUS" -XC -d "$FR" >&2 || true
+		exit 1
+	fi
+	sleep 0.1
+done
+
+best() {
+	echo "$1" | sed -n 's/^[a-z]* W=[0-9]*: \([0-9]*\)\/s .*/\1/p'
+}
+
+lk_best=0
+fr_best=0
+for w in $windows; do
+	line=$("$BENCH_RADIUS" 127.0.0.1 "$RADIUS_PORT" "$T/inst/radius-secret" \
+	    challenge "$secs" "$w" 1000 bench)
+	echo "latchkey $line"
+	r=$(best "$line")
+	[ "${r:-0}" -gt "$lk_best" ] && lk_best=$r
+	line=$("$BENCH_RADIUS" 127.0.0.1 "$FR_PORT" "$FR/secret" \
+	    accept "$secs" "$w" 0 bench)
+	echo "freeradius-pap $line"
+	r=$(best "$line")
+	[ "${r:-0}" -gt "$fr_best" ] && fr_best=$r
+done
+echo "best: latchkey challenges $lk_best/s, FreeRADIUS PAP accepts $fr_best/s"
+awk -v a="$lk_best" -v b="$fr_best" 'BEGIN {
+	printf "ratio latchkey challenges / FreeRADIUS PAP accepts: %.2f (goal: 1)\n", a / b
+}'
