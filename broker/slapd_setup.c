@@ -322,8 +322,14 @@ slapd_write_config(const char *path, const struct conf *conf, uid_t owner, gid_t
 	    "objectClass: olcMdbConfig\nolcDatabase: {1}mdb\n");
 	slapd_puts(f, "olcSuffix", conf->base_dn);
 	slapd_puts(f, "olcDbDirectory", datadir);
-	fprintf(f, "olcDbMaxSize: %s\nolcRootDN: %s\nolcAccess: %s\n"
-	    "olcLimits: %s size=unlimited time=unlimited\n", SLAPD_DB_MAXSIZE, rootdn, acl, who);
+	/*
+	 * A password (where an admin sets one, for legacy VPN logins during
+	 * the migration) may be checked by a bind as its user, never read.
+	 */
+	fprintf(f, "olcDbMaxSize: %s\nolcRootDN: %s\n"
+	    "olcAccess: {0}to attrs=userPassword by %s manage by anonymous auth by * none\n"
+	    "olcAccess: {1}to * by %s manage by * none\n"
+	    "olcLimits: %s size=unlimited time=unlimited\n", SLAPD_DB_MAXSIZE, rootdn, who, who, who);
 	for (i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++)
 		fprintf(f, "olcDbIndex: %s\n", indexes[i]);
 	/* memberOf on users kept by the overlay; refint follows renames and deletions. */
