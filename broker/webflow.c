@@ -570,6 +570,30 @@ wf_str(struct evhttp_request *req, json_t *body, const char *key, size_t max,
 }
 
 /* The session of the request: any live one, or a full one; NULL after a 401. */
+/*
+ * The start of a request that changes state for a session's user: the body
+ * (Origin, type, JSON: wf_body), then the session (full_only: only after a
+ * passkey sign-in).  Replies itself and returns NULL when either is wrong.
+ */
+struct wf_req *
+wf_req_start(struct webflow *wf, struct evhttp_request *req, int full_only)
+{
+	struct session	*s;
+	struct wf_req	*r;
+	json_t		*body;
+
+	if ((body = wf_body(wf, req)) == NULL)
+		return NULL;
+	if ((s = wf_session(req, full_only)) == NULL) {
+		json_decref(body);
+		return NULL;
+	}
+	r = wf_req_new(wf, req);
+	r->body = body;
+	wf_req_session(r, s);
+	return r;
+}
+
 struct session *
 wf_session(struct evhttp_request *req, int full_only)
 {

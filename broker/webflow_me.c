@@ -206,20 +206,13 @@ void
 wf_me_passkey(struct evhttp_request *req, void *arg)
 {
 	struct webflow	*wf = arg;
-	struct session	*s;
 	struct wf_req	*r;
 	const char	*label;
 	json_t		*body;
 
-	if ((body = wf_body(wf, req)) == NULL)
+	if ((r = wf_req_start(wf, req, 1)) == NULL)
 		return;
-	if ((s = wf_session(req, 1)) == NULL) {
-		json_decref(body);
-		return;
-	}
-	r = wf_req_new(wf, req);
-	r->body = body;
-	wf_req_session(r, s);
+	body = r->body;
 	if (me_path_id(r) == -1) {
 		wf_error(r, 404, "passkey_unknown", "You have no such passkey.");
 		return;
@@ -406,19 +399,10 @@ void
 wf_me_snooze(struct evhttp_request *req, void *arg)
 {
 	struct webflow	*wf = arg;
-	struct session	*s;
 	struct wf_req	*r;
-	json_t		*body;
 
-	if ((body = wf_body(wf, req)) == NULL)
+	if ((r = wf_req_start(wf, req, 0)) == NULL)
 		return;
-	if ((s = wf_session(req, 0)) == NULL) {
-		json_decref(body);
-		return;
-	}
-	r = wf_req_new(wf, req);
-	r->body = body;
-	wf_req_session(r, s);
 	me_snooze_lookup(r);
 }
 

@@ -135,6 +135,7 @@ int		 wf_str(struct evhttp_request *, json_t *, const char *key, size_t max,
 		    int required, const char **out);
 /* The session of the request with at least scope (FULL: full only); NULL after a 401. */
 struct session	*wf_session(struct evhttp_request *, int full_only);
+struct wf_req	*wf_req_start(struct webflow *, struct evhttp_request *, int full_only);
 /* Copies what the handler needs of the session into r. */
 void		 wf_req_session(struct wf_req *, const struct session *);
 void		 wf_reply(struct wf_req *, int status, json_t *);

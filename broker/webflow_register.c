@@ -51,19 +51,10 @@ void
 wf_register_begin(struct evhttp_request *req, void *arg)
 {
 	struct webflow	*wf = arg;
-	struct session	*s;
 	struct wf_req	*r;
-	json_t		*body;
 
-	if ((body = wf_body(wf, req)) == NULL)
+	if ((r = wf_req_start(wf, req, 0)) == NULL)
 		return;
-	if ((s = wf_session(req, 0)) == NULL) {
-		json_decref(body);
-		return;
-	}
-	r = wf_req_new(wf, req);
-	r->body = body;
-	wf_req_session(r, s);
 	wf_user_policy(r, 0, reg_on_user_begin);
 }
 
@@ -230,20 +221,13 @@ void
 wf_register_finish(struct evhttp_request *req, void *arg)
 {
 	struct webflow	*wf = arg;
-	struct session	*s;
 	struct wf_req	*r;
 	const char	*cid, *label;
 	json_t		*body, *cred;
 
-	if ((body = wf_body(wf, req)) == NULL)
+	if ((r = wf_req_start(wf, req, 0)) == NULL)
 		return;
-	if ((s = wf_session(req, 0)) == NULL) {
-		json_decref(body);
-		return;
-	}
-	r = wf_req_new(wf, req);
-	r->body = body;
-	wf_req_session(r, s);
+	body = r->body;
 	if (wf_str(req, body, "ceremony", WF_CEREMONY_MAX, 1, &cid) == -1 ||
 	    wf_str(req, body, "label", WF_LABEL_MAX * 4, 0, &label) == -1) {
 		wf_req_free(r);
