@@ -45,6 +45,8 @@ struct approval_fails {
 };
 TAILQ_HEAD(approval_fails_list, approval_fails);
 
+static uint64_t	 approval_search_by(struct store *, const char *, const char *, const char *,
+		    int, store_entries_cb, void *);
 static void	 approval_time_fmt(time_t, char *, size_t);
 static int	 approval_time_parse(const char *, time_t *);
 static char	*approval_dn(const char *, const char *);
@@ -184,43 +186,34 @@ uint64_t
 approval_get(struct store *st, const char *base, const char *id, store_entries_cb cb,
     void *arg)
 {
-	char		*esc, *filter;
-	uint64_t	 op;
-
-	esc = store_escape(id, strlen(id));
-	xasprintf(&filter, "(&(objectClass=%s)(latchkeyApprovalId=%s))", APPROVAL_CLASS, esc);
-	op = store_search(st, base, filter, approval_attrs, cb, arg);
-	free(filter);
-	free(esc);
-	return (op);
+	return (approval_search_by(st, base, "latchkeyApprovalId", id, 0, cb, arg));
 }
 
 uint64_t
 approval_find_code(struct store *st, const char *base, const char *hex,
     store_entries_cb cb, void *arg)
 {
-	char		*esc, *filter;
-	uint64_t	 op;
-
-	esc = store_escape(hex, strlen(hex));
-	xasprintf(&filter, "(&(objectClass=%s)(latchkeyApprovalCodeHash=%s)"
-	    "(latchkeyApprovalState=pending))", APPROVAL_CLASS, esc);
-	op = store_search(st, base, filter, approval_attrs, cb, arg);
-	free(filter);
-	free(esc);
-	return (op);
+	return (approval_search_by(st, base, "latchkeyApprovalCodeHash", hex, 1, cb, arg));
 }
 
 uint64_t
 approval_search_user(struct store *st, const char *base, const char *user,
     store_entries_cb cb, void *arg)
 {
+	return (approval_search_by(st, base, "latchkeyApprovalUser", user, 1, cb, arg));
+}
+
+/* Approvals whose attr equals value (escaped, RFC 4515), only pending ones if asked. */
+static uint64_t
+approval_search_by(struct store *st, const char *base, const char *attr, const char *value,
+    int pending, store_entries_cb cb, void *arg)
+{
 	char		*esc, *filter;
 	uint64_t	 op;
 
-	esc = store_escape(user, strlen(user));
-	xasprintf(&filter, "(&(objectClass=%s)(latchkeyApprovalUser=%s)"
-	    "(latchkeyApprovalState=pending))", APPROVAL_CLASS, esc);
+	esc = store_escape(value, strlen(value));
+	xasprintf(&filter, "(&(objectClass=%s)(%s=%s)%s)", APPROVAL_CLASS, attr, esc,
+	    pending ? "(latchkeyApprovalState=pending)" : "");
 	op = store_search(st, base, filter, approval_attrs, cb, arg);
 	free(filter);
 	free(esc);
