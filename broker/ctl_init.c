@@ -51,6 +51,7 @@ ctl_init(struct ctl *ctl, int argc, char **argv)
 	char			*conffile = NULL, *secretfile = NULL, *text = NULL;
 	char			*secret = NULL;
 	unsigned char		 raw[INIT_SECRET_BYTES];
+	size_t			 i;
 	struct conf		*conf = NULL;
 	uid_t			 uid = getuid();
 	gid_t			 gid = getgid();
@@ -98,7 +99,13 @@ ctl_init(struct ctl *ctl, int argc, char **argv)
 	}
 
 	util_random(raw, sizeof(raw));
-	secret = util_b64url_encode(raw, sizeof(raw));
+	/*
+	 * Hex, not base64url: a secret starting with '-' is taken for an
+	 * option by radclient and the like, and some VPN consoles refuse '_'.
+	 */
+	secret = xmalloc(2 * sizeof(raw) + 1);
+	for (i = 0; i < sizeof(raw); i++)
+		snprintf(secret + 2 * i, 3, "%02x", raw[i]);
 	if (init_write_file(secretfile, secret, 0600) == -1) {
 		ctl_fail(ctl, "init", "%s: %s", secretfile, strerror(errno));
 		goto done;

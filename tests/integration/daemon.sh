@@ -8,6 +8,8 @@ init_instance "$T/inst"
 check "init prints the configuration path on its last line" test "$CONF" = "$T/inst/latchkey.conf"
 check "init writes the RADIUS secret with mode 0600" \
 	test "$(stat -c %a "$T/inst/radius-secret")" = 600
+check "the RADIUS secret is 48 hex digits (never taken for a command-line option)" \
+	grep -qxE '[0-9a-f]{48}' "$T/inst/radius-secret"
 check "the new configuration checks out" sh -c "'$LATCHKEYD' -n -c '$CONF' | grep -qx 'configuration OK'"
 
 start_daemon "$CONF" "$T/daemon.log"
