@@ -854,7 +854,9 @@ conf_h_radius_listen(struct conf_ctx *ctx, const struct conf_directive *d,
 
 /*
  * radius-client ADDR[/PREFIX] secret-file PATH [mode challenge|hold]
- * [hold-timeout DUR] [require-message-authenticator yes|no] [legacy].
+ * [hold-timeout DUR] [require-message-authenticator yes|no] [legacy]
+ * [rest].  rest: the client (a FreeRADIUS in front, plugins/freeradius)
+ * may also hand requests over HTTP (radius_rest.c), with its secret.
  * The secret is read by radius.c as root, never here.  hold-timeout stays
  * at or under 30 s (RADIUS_REQ_MAX_MS): the answer must beat the client's
  * own timeout, and a long wait widens the BlastRADIUS window.
@@ -922,11 +924,13 @@ conf_h_radius_client(struct conf_ctx *ctx, const struct conf_directive *d,
 				    "not \"%s\"", d->name, argv[i]);
 		} else if (strcmp(argv[i], "legacy") == 0) {
 			c.legacy = 1;
+		} else if (strcmp(argv[i], "rest") == 0) {
+			c.rest = 1;
 		} else
 			return conf_error(ctx, ctx->line, "%s: unexpected "
 			    "\"%s\" (expects ADDR[/PREFIX] secret-file PATH "
 			    "[mode challenge|hold] [hold-timeout DUR] "
-			    "[require-message-authenticator yes|no] [legacy])",
+			    "[require-message-authenticator yes|no] [legacy] [rest])",
 			    d->name, argv[i]);
 	}
 	if (c.secret_file == NULL || *c.secret_file == '\0')

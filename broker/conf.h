@@ -29,6 +29,7 @@ struct conf_radius_client {
 	int			 legacy;	/* legacy (PAP) passwords allowed, where policy allows */
 	uint64_t		 hold_timeout_ms;	/* hold-timeout: answer within (hold mode) */
 	int			 require_ma;	/* require-message-authenticator (default yes) */
+	int			 rest;		/* may call POST /api/v1/radius/authorize */
 };
 
 /* radius-reply GROUP ATTRIBUTE VALUE: an Access-Accept attribute for a group's members. */

@@ -44,6 +44,7 @@ int
 conf_validate(struct conf_ctx *ctx)
 {
 	struct conf	*conf = ctx->conf;
+	size_t		 i;
 
 	if (conf->state_dir == NULL)
 		return conf_error(ctx, 0, "state-dir is required (the directory "
@@ -70,9 +71,11 @@ conf_validate(struct conf_ctx *ctx)
 		conf->mds_root = xstrdup(LATCHKEY_DATADIR "/fido-mds-root.pem");
 	if (conf_validate_web(ctx) == -1 || conf_validate_directory(ctx) == -1)
 		return -1;
-	if (conf->nradius_clients > 0 && conf->radius_listen == NULL)
-		return conf_error(ctx, conf_seen(ctx, "radius-client"),
-		    "radius-client: no radius-listen is configured");
+	/* A rest client (radius_rest.c) alone needs no socket. */
+	for (i = 0; i < conf->nradius_clients; i++)
+		if (!conf->radius_clients[i].rest && conf->radius_listen == NULL)
+			return conf_error(ctx, conf_seen(ctx, "radius-client"),
+			    "radius-client: no radius-listen is configured");
 	return 0;
 }
 

@@ -575,7 +575,7 @@ static const struct {
 	  "radius-client 10.0.0.1 secret s\n", NAME ":3: radius-client: "
 	  "unexpected \"secret\" (expects ADDR[/PREFIX] secret-file PATH "
 	  "[mode challenge|hold] [hold-timeout DUR] "
-	  "[require-message-authenticator yes|no] [legacy])" },
+	  "[require-message-authenticator yes|no] [legacy] [rest])" },
 	{ "state-dir /s\nradius-listen 127.0.0.1:1812\n"
 	  "radius-client 10.0.0.1 secret-file s hold-timeout 31s\n", NAME ":3: "
 	  "radius-client: hold-timeout \"31s\" is not a duration from 1s to "
@@ -839,6 +839,31 @@ test_radius_rates(void **state)
 	    "radius-rate-user: given twice (first on line 1)");
 }
 
+/* rest: a FreeRADIUS in front may call the endpoint; alone, it needs no socket. */
+static void
+test_radius_rest(void **state)
+{
+	struct conf	*c;
+
+	(void)state;
+	c = ok(NAME, "state-dir /s\nradius-client 127.0.0.1 secret-file s rest\n");
+	assert_int_equal(c->nradius_listens, 0);
+	assert_int_equal(c->nradius_clients, 1);
+	assert_int_equal(c->radius_clients[0].rest, 1);
+	assert_int_equal(c->radius_clients[0].mode, CONF_RADIUS_CHALLENGE);
+	conf_free(c);
+	c = ok(NAME, "state-dir /s\nradius-listen 127.0.0.1:1812\n"
+	    "radius-client 10.0.0.1 secret-file s mode hold legacy rest\n"
+	    "radius-client 10.0.0.2 secret-file s\n");
+	assert_int_equal(c->radius_clients[0].rest, 1);
+	assert_int_equal(c->radius_clients[0].mode, CONF_RADIUS_HOLD);
+	assert_int_equal(c->radius_clients[1].rest, 0);
+	conf_free(c);
+	refused("state-dir /s\nradius-client 127.0.0.1 secret-file s rest\n"
+	    "radius-client 10.0.0.2 secret-file s\n",
+	    NAME ":2: radius-client: no radius-listen is configured");
+}
+
 static void
 test_free_null(void **state)
 {
@@ -898,6 +923,7 @@ main(void)
 		cmocka_unit_test(test_attestation_trust),
 		cmocka_unit_test(test_web_state),
 		cmocka_unit_test(test_radius_rates),
+		cmocka_unit_test(test_radius_rest),
 		cmocka_unit_test(test_free_null),
 	};
 
