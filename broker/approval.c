@@ -3,8 +3,9 @@
  * latchkey base (ARCHITECTURE §3, schema/latchkey-schema.txt).  Every
  * change that must happen once is one LDAP operation the directory
  * serialises: approving deletes the value "pending" while it adds
- * "approved" (a second approver's delete fails), consuming deletes the
- * entry (a second consumer finds nothing).  Codes are kept only as keyed
+ * "approved" (a second approver's delete fails), using deletes "approved"
+ * while it adds "used" (a second use fails), and the entry stays, used,
+ * until its expiry, so that a replayed State finds it used.  Codes are kept only as keyed
  * hashes, so a directory reader cannot approve anything.
  *
  * Wrong codes are counted in this process's memory per approval: a
@@ -24,7 +25,6 @@
 #include <time.h>
 
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "approval.h"
 #include "log.h"
@@ -48,6 +48,8 @@ TAILQ_HEAD(approval_fails_list, approval_fails);
 static uint64_t	 approval_search_by(struct store *, const char *, const char *, const char *,
 		    int, store_entries_cb, void *);
 static void	 approval_time_fmt(time_t, char *, size_t);
+static void	 approval_hex(const unsigned char *, size_t, char *);
+static void	 approval_hmac(const unsigned char *, const char *, size_t, unsigned char *);
 static int	 approval_time_parse(const char *, time_t *);
 static char	*approval_dn(const char *, const char *);
 static const struct store_val *approval_attr(const struct store_entry *, const char *);
@@ -55,6 +57,8 @@ static void	 approval_sweep(struct store *, const char *);
 static void	 approval_on_sweep(enum store_err, const struct store_entry *, size_t, void *);
 static void	 approval_on_reaped(enum store_err, void *);
 static void	 approval_reap(struct store *, const char *, const char *);
+static uint64_t	 approval_move(struct store *, const char *, const char *, const char *,
+		    const char *, store_done_cb, void *);
 
 static const char *const approval_attrs[] = {
 	"latchkeyApprovalId", "latchkeyApprovalUser", "latchkeyApprovalClient",
@@ -68,29 +72,34 @@ static size_t	 approval_nfailed;
 static time_t	 approval_swept;
 
 /*
- * Six characters of TAP_ALPHABET from the CSPRNG.  A byte at or above the
- * largest multiple of the alphabet's size is drawn again, so every
+ * Six characters of TAP_ALPHABET from random octets.  An octet at or above
+ * the largest multiple of the alphabet's size is skipped, so every
  * character is equally likely (no modulo bias).
  */
-void
-approval_code_new(char code[APPROVAL_CODE_LEN + 1])
+int
+approval_code_from(const unsigned char *rnd, size_t len, char code[APPROVAL_CODE_LEN + 1])
 {
 	static const char	 alpha[] = TAP_ALPHABET;
 	const size_t		 n = sizeof(alpha) - 1;
 	const unsigned int	 limit = 256 - 256 % n;
-	unsigned char		 buf[32];
-	size_t			 i = 0, j = sizeof(buf);
+	size_t			 i = 0, j;
 
-	while (i < APPROVAL_CODE_LEN) {
-		if (j == sizeof(buf)) {
-			util_random(buf, sizeof(buf));
-			j = 0;
-		}
-		if (buf[j] < limit)
-			code[i++] = alpha[buf[j] % n];
-		j++;
-	}
+	for (j = 0; j < len && i < APPROVAL_CODE_LEN; j++)
+		if (rnd[j] < limit)
+			code[i++] = alpha[rnd[j] % n];
 	code[i] = '\0';
+	return (i == APPROVAL_CODE_LEN ? 0 : -1);
+}
+
+/* From the CSPRNG, drawing again in the (rare) case 32 octets were not enough. */
+void
+approval_code_new(char code[APPROVAL_CODE_LEN + 1])
+{
+	unsigned char	 buf[32];
+
+	do
+		util_random(buf, sizeof(buf));
+	while (approval_code_from(buf, sizeof(buf), code) == -1);
 	explicit_bzero(buf, sizeof(buf));
 }
 
@@ -109,8 +118,7 @@ int
 approval_code_hash(const unsigned char key[TAP_KEY_LEN], const char *typed,
     char hex[APPROVAL_HASH_HEX + 1])
 {
-	unsigned char	 mac[EVP_MAX_MD_SIZE];
-	unsigned int	 maclen = 0, i;
+	unsigned char	 mac[32];
 	char		 norm[APPROVAL_CODE_LEN + 1];
 	size_t		 n = 0;
 	int		 dashes = 0;
@@ -128,11 +136,8 @@ approval_code_hash(const unsigned char key[TAP_KEY_LEN], const char *typed,
 	if (n != APPROVAL_CODE_LEN)
 		return (-1);
 	norm[n] = '\0';
-	if (HMAC(EVP_sha256(), key, TAP_KEY_LEN, (const unsigned char *)norm, n, mac,
-	    &maclen) == NULL || maclen * 2 != APPROVAL_HASH_HEX)
-		fatalx("approval_code_hash: HMAC-SHA-256 failed");
-	for (i = 0; i < maclen; i++)
-		snprintf(hex + i * 2, 3, "%02x", mac[i]);
+	approval_hmac(key, norm, n, mac);
+	approval_hex(mac, sizeof(mac), hex);
 	explicit_bzero(norm, sizeof(norm));
 	return (0);
 }
@@ -140,12 +145,9 @@ approval_code_hash(const unsigned char key[TAP_KEY_LEN], const char *typed,
 int
 approval_id_of(const unsigned char *state, size_t len, char id[APPROVAL_ID_LEN + 1])
 {
-	size_t	 i;
-
 	if (len == 0 || len > APPROVAL_STATE_LEN)
 		return (-1);
-	for (i = 0; i < len; i++)
-		snprintf(id + i * 2, 3, "%02x", state[i]);
+	approval_hex(state, len, id);
 	return (0);
 }
 
@@ -245,8 +247,42 @@ approval_approve(struct store *st, const char *base, const char *id,
 	return (op);
 }
 
+/* One modify from state from to state to: the delete of from is the lock. */
+static uint64_t
+approval_move(struct store *st, const char *base, const char *id, const char *from,
+    const char *to, store_done_cb cb, void *arg)
+{
+	struct store_val	 a, b;
+	struct store_mod	 mods[2];
+	char			*dn;
+	uint64_t		 op;
+
+	a = (struct store_val){ (char *)from, strlen(from) };
+	b = (struct store_val){ (char *)to, strlen(to) };
+	mods[0] = (struct store_mod){ STORE_MOD_DELETE, "latchkeyApprovalState", &a, 1 };
+	mods[1] = (struct store_mod){ STORE_MOD_ADD, "latchkeyApprovalState", &b, 1 };
+	dn = approval_dn(base, id);
+	op = store_modify(st, dn, mods, 2, cb, arg);
+	free(dn);
+	return (op);
+}
+
 uint64_t
-approval_consume(struct store *st, const char *base, const char *id, store_done_cb cb,
+approval_use(struct store *st, const char *base, const char *id, store_done_cb cb,
+    void *arg)
+{
+	return (approval_move(st, base, id, "approved", "used", cb, arg));
+}
+
+uint64_t
+approval_deny(struct store *st, const char *base, const char *id, store_done_cb cb,
+    void *arg)
+{
+	return (approval_move(st, base, id, "pending", "denied", cb, arg));
+}
+
+uint64_t
+approval_delete(struct store *st, const char *base, const char *id, store_done_cb cb,
     void *arg)
 {
 	char		*dn;
@@ -282,6 +318,10 @@ approval_read(struct store *st, const char *base, const struct store_entry *e,
 		a->state = APPROVAL_PENDING;
 	else if (strcasecmp(v->data, "approved") == 0)
 		a->state = APPROVAL_APPROVED;
+	else if (strcasecmp(v->data, "used") == 0)
+		a->state = APPROVAL_USED;
+	else if (strcasecmp(v->data, "denied") == 0)
+		a->state = APPROVAL_DENIED;
 	else
 		goto bad;
 	if ((v = approval_attr(e, "latchkeyApprovalUser")) == NULL || v->len == 0 ||
@@ -377,6 +417,54 @@ approval_cleanup(void)
 		free(f);
 	}
 	approval_nfailed = 0;
+}
+
+/* Lowercase hex of len octets into out (2 * len + 1). */
+static void
+approval_hex(const unsigned char *buf, size_t len, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+	size_t			 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[buf[i] >> 4];
+		out[2 * i + 1] = digits[buf[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+/*
+ * HMAC-SHA-256 under key.  The keyed context is kept (for the last key
+ * seen: a process has one TAP key) and copied for each code, so the
+ * digest is not looked up and the key not hashed again on every VPN
+ * request.
+ */
+static void
+approval_hmac(const unsigned char *key, const char *msg, size_t len, unsigned char *out)
+{
+	static EVP_MAC		*mac;
+	static EVP_MAC_CTX	*tmpl;
+	static unsigned char	 tmpl_key[TAP_KEY_LEN];
+	EVP_MAC_CTX		*ctx;
+	OSSL_PARAM		 params[2];
+	size_t			 outlen = 0;
+
+	if (tmpl == NULL || memcmp(tmpl_key, key, TAP_KEY_LEN) != 0) {
+		if (mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+			fatalx("approval: HMAC is not available");
+		EVP_MAC_CTX_free(tmpl);
+		params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
+		params[1] = OSSL_PARAM_construct_end();
+		if ((tmpl = EVP_MAC_CTX_new(mac)) == NULL ||
+		    EVP_MAC_init(tmpl, key, TAP_KEY_LEN, params) != 1)
+			fatalx("approval: HMAC-SHA-256 init failed");
+		memcpy(tmpl_key, key, TAP_KEY_LEN);
+	}
+	if ((ctx = EVP_MAC_CTX_dup(tmpl)) == NULL ||
+	    EVP_MAC_update(ctx, (const unsigned char *)msg, len) != 1 ||
+	    EVP_MAC_final(ctx, out, &outlen, 32) != 1 || outlen != 32)
+		fatalx("approval: HMAC-SHA-256 failed");
+	EVP_MAC_CTX_free(ctx);
 }
 
 /* RFC 4517 §3.3.13 GeneralizedTime, UTC, whole seconds. */

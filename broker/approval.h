@@ -1,10 +1,12 @@
 /*
  * approval.h: pending VPN approvals in the directory (ARCHITECTURE §3):
  * short-lived latchkeyApproval entries under the latchkey base, named by
- * the RADIUS State they answer (lowercase hex), holding the user name as
+ * a random id (lowercase hex) that the sealed RADIUS State carries
+ * (vpnstate.h), holding the user name as
  * the RADIUS client sent it, the client, a keyed hash of the code shown to
  * the user, the expiry, the state (pending, approved) and, once approved,
- * the passkey and the assurance of the sign-in that approved.  Any node
+ * the passkey and the assurance of the sign-in that approved; then used
+ * or denied until the expiry.  Any node
  * creates, approves and consumes them, so no home-made cluster protocol is
  * needed (ARCHITECTURE §6); expired entries are deleted by whichever node
  * reads them first.
@@ -24,15 +26,20 @@
 #include "tap.h"
 
 #define APPROVAL_LIFETIME	300	/* seconds a VPN request waits for its approval */
-#define APPROVAL_STATE_LEN	16	/* octets of a RADIUS State (random) */
-#define APPROVAL_ID_LEN		(APPROVAL_STATE_LEN * 2)	/* hex of the State */
+#define APPROVAL_STATE_LEN	16	/* octets of an approval's id (random) */
+#define APPROVAL_ID_LEN		(APPROVAL_STATE_LEN * 2)	/* hex of the id */
 #define APPROVAL_CODE_LEN	6	/* characters of a code, without the dash */
 #define APPROVAL_HASH_HEX	64	/* hex of the code's HMAC-SHA-256 */
 #define APPROVAL_FAILURES_MAX	5	/* wrong codes before a user's approvals go */
 #define APPROVAL_PASSKEY_MAX	1023	/* octets of a credential id (WebAuthn §5.8.3) */
 #define APPROVAL_USER_MAX	253	/* a RADIUS User-Name (RFC 2865 §5.1) */
 
-enum approval_state { APPROVAL_PENDING = 0, APPROVAL_APPROVED };
+/*
+ * pending -> approved (a passkey sign-in) -> used (the VPN got in), or
+ * pending -> denied (too many wrong codes).  Used and denied entries stay
+ * until their expiry, so that a State brought back again is refused.
+ */
+enum approval_state { APPROVAL_PENDING = 0, APPROVAL_APPROVED, APPROVAL_USED, APPROVAL_DENIED };
 
 /* An approval as read from (or to be written to) the directory. */
 struct approval {
@@ -50,6 +57,9 @@ struct approval {
 
 /* A new code: APPROVAL_CODE_LEN characters of TAP_ALPHABET (rejection sampling). */
 void		 approval_code_new(char code[APPROVAL_CODE_LEN + 1]);
+/* The same from len random octets the caller drew; -1 if they were not enough. */
+int		 approval_code_from(const unsigned char *rnd, size_t len,
+		    char code[APPROVAL_CODE_LEN + 1]);
 /* "K7Q2MX" as people read it: "K7Q-2MX". */
 void		 approval_code_display(const char *code, char out[APPROVAL_CODE_LEN + 2]);
 /*
@@ -58,7 +68,7 @@ void		 approval_code_display(const char *code, char out[APPROVAL_CODE_LEN + 2]);
  */
 int		 approval_code_hash(const unsigned char key[TAP_KEY_LEN], const char *typed,
 		    char hex[APPROVAL_HASH_HEX + 1]);
-/* The lowercase hex of a State (any length up to APPROVAL_STATE_LEN); -1 if longer. */
+/* The lowercase hex of a raw id (any length up to APPROVAL_STATE_LEN); -1 if longer. */
 int		 approval_id_of(const unsigned char *state, size_t len,
 		    char id[APPROVAL_ID_LEN + 1]);
 
@@ -92,9 +102,18 @@ uint64_t	 approval_search_user(struct store *, const char *base, const char *use
 uint64_t	 approval_approve(struct store *, const char *base, const char *id,
 		    const unsigned char *passkey, size_t len, const char *assurance,
 		    store_done_cb, void *arg);
-/* Deletes the approval: the one use of an approved one (STORE_NOTFOUND: used already). */
-uint64_t	 approval_consume(struct store *, const char *base, const char *id,
-		    store_done_cb, void *arg);
+/*
+ * The one use of an approved approval: one modify that deletes the value
+ * "approved" and adds "used", so a second use fails (STORE_CONFLICT; gone:
+ * STORE_NOTFOUND).  approval_deny does the same from "pending" to "denied".
+ */
+uint64_t	 approval_use(struct store *, const char *base, const char *id,
+		    store_done_cb cb, void *arg);
+uint64_t	 approval_deny(struct store *, const char *base, const char *id,
+		    store_done_cb cb, void *arg);
+/* Deletes the approval (a hold-mode request that ended unapproved). */
+uint64_t	 approval_delete(struct store *, const char *base, const char *id,
+		    store_done_cb cb, void *arg);
 /*
  * Reads an entry of a lookup into *a (cleared with approval_clear); 0, or
  * -1 (logged) for an entry that is not a well-formed approval.  One past
@@ -107,7 +126,7 @@ void		 approval_clear(struct approval *);
 /*
  * Counts a wrong code typed by the approval's user against it (in this
  * process's memory, forgotten at its expiry); returns 1 when this made
- * APPROVAL_FAILURES_MAX and the caller is to delete it (approval_consume).
+ * APPROVAL_FAILURES_MAX and the caller is to deny it (approval_deny).
  */
 int		 approval_fail(const char *id, time_t expiry);
 /* Frees the in-memory failure counts (at exit). */

@@ -23,11 +23,14 @@
 #include "xmalloc.h"
 
 #define AUDIT_IDENT	"latchkeyd"
+#define AUDIT_SYSLOG_SOCK	"/dev/log"	/* glibc's _PATH_LOG */
+#define AUDIT_SYSLOG_RECHECK	10	/* seconds between looks for a syslog daemon */
 
 static int	 audit_fd = -1;
 static char	*audit_path;
 
 static void	 audit_time(char *, size_t);
+static int	 audit_syslog_up(void);
 
 int
 audit_open(const char *path, char *err, size_t errlen)
@@ -84,7 +87,8 @@ audit_event(const char *event, const char *outcome, const char *actor,
 	if ((line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER)) == NULL)
 		fatalx("audit_event: out of memory");
 	json_decref(o);
-	syslog(LOG_AUTH | LOG_INFO, "%s", line);
+	if (audit_syslog_up())
+		syslog(LOG_AUTH | LOG_INFO, "%s", line);
 	if (audit_fd != -1) {
 		len = strlen(line);
 		line[len++] = '\n';	/* over the NUL: the buffer is ours */
@@ -101,6 +105,28 @@ audit_event(const char *event, const char *outcome, const char *actor,
 			    n, len);
 	}
 	free(line);
+}
+
+/*
+ * Whether a syslog daemon listens.  Without one, syslog(3) tries to
+ * connect again on every call (three system calls for a line that goes
+ * nowhere, on the RADIUS challenge path once per request); the socket is
+ * looked for again every AUDIT_SYSLOG_RECHECK seconds, so a daemon
+ * started later gets the lines from then on.
+ */
+static int
+audit_syslog_up(void)
+{
+	static time_t	 checked;
+	static int	 up;
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	if (checked == 0 || ts.tv_sec - checked >= AUDIT_SYSLOG_RECHECK) {
+		checked = ts.tv_sec != 0 ? ts.tv_sec : 1;
+		up = access(AUDIT_SYSLOG_SOCK, W_OK) == 0;
+	}
+	return (up);
 }
 
 /* RFC 3339 UTC with milliseconds: "2026-12-07T10:00:00.123Z". */

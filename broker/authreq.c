@@ -2,17 +2,26 @@
  * authreq.c: the answer to each RADIUS Access-Request, in challenge mode
  * (ARCHITECTURE §4, research/radius.md §3):
  *
- * - no State: a new approval in the directory (a random 16-octet State,
- *   a code from TAP_ALPHABET kept as a keyed hash, 5 minutes), and an
- *   Access-Challenge carrying the State, a Reply-Message with the /vpn
- *   address and the code, and Session-Timeout, the prompt's time (RFC 2865
- *   §5.27).  The user is not looked up: an unknown user gets the same
- *   challenge, which no sign-in can ever approve (no user enumeration).
- * - the State back (RFC 2865 §5.24, copied unmodified): approved -> the
- *   approval is consumed (deleted: single use, whichever node deletes it
- *   first) and Access-Accept with Class "latchkey:aal2|aal3"; pending ->
- *   another Access-Challenge with the same State; expired, unknown,
- *   forged or used -> Access-Reject.
+ * - no State: an approval id, a code from TAP_ALPHABET and an expiry (5
+ *   minutes) sealed into the State (vpnstate.h), and an Access-Challenge
+ *   carrying it, a Reply-Message with the /vpn address and the code, and
+ *   Session-Timeout, the prompt's time (RFC 2865 §5.27).  The reply does
+ *   not wait for the directory: the pending approval (the code as a keyed
+ *   hash) is published in the background, at most AUTHREQ_PUBLISH_MAX
+ *   writes at a time; past that a challenge still goes out but is counted
+ *   unpublished (its code cannot be approved), so a flood of requests is
+ *   answered at packet speed and never queues writes in front of the
+ *   directory.  With the directory down, requests are dropped, so that the
+ *   client tries its next server.  The user is not looked up: an unknown
+ *   user gets the same challenge, which no sign-in can ever approve (no
+ *   user enumeration).
+ * - the State back (RFC 2865 §5.24, copied unmodified): forged, altered,
+ *   brought back with another User-Name, or expired -> Access-Reject
+ *   without a directory read.  Then its approval decides: approved -> used
+ *   (one modify: single use, whichever node makes it first) and
+ *   Access-Accept with Class "latchkey:aal2|aal3"; pending or not
+ *   published (yet) -> another Access-Challenge with the same State; used
+ *   or denied (too many wrong codes) -> Access-Reject.
  *
  * Hold mode (a client whose VPN cannot show a challenge, research/radius.md
  * §4): the Access-Request itself waits.  A pending approval without a code
@@ -57,15 +66,18 @@
 #include "authreq_priv.h"
 #include "conf.h"
 #include "log.h"
+#include "metrics.h"
 #include "radius.h"
 #include "store.h"
 #include "util.h"
+#include "vpnstate.h"
 #include "xmalloc.h"
 
 #define AUTHREQ_MSG_MAX		1024	/* a Reply-Message we write */
 #define AUTHREQ_CLASS_MAX	32
 #define AUTHREQ_POLL_MS		500	/* hold mode: how often the approval is read */
 #define AUTHREQ_MARGIN_MS	1000	/* hold mode: answer this long before the client gives up */
+#define AUTHREQ_PUBLISH_MAX	64	/* approvals being written at a time */
 
 enum ar_state {
 	AR_NEW = 0,	/* arrived */
@@ -87,7 +99,8 @@ struct ar_req {
 	char			*user;		/* User-Name as sent */
 	char			*client;	/* the RADIUS client's name */
 	char			*peer;
-	unsigned char		 st[APPROVAL_STATE_LEN];	/* the State */
+	unsigned char		 st[VPNSTATE_LEN];	/* the State (hold mode: the id) */
+	size_t			 stlen;
 	char			 id[APPROVAL_ID_LEN + 1];
 	char			 code[APPROVAL_CODE_LEN + 1];	/* wiped on free */
 	time_t			 expiry;
@@ -102,6 +115,15 @@ struct ar_req {
 };
 TAILQ_HEAD(ar_req_list, ar_req);
 
+/* A pending approval being written in the background. */
+struct ar_pub {
+	struct authreq		*ar;
+	uint64_t		 op;
+	int			 orphan;	/* authreq freed; its callback frees it */
+	TAILQ_ENTRY(ar_pub)	 entry;
+};
+TAILQ_HEAD(ar_pub_list, ar_pub);
+
 struct authreq {
 	struct event_base	*base;
 	struct radius		*radius;
@@ -109,7 +131,14 @@ struct authreq {
 	const struct conf	*conf;
 	unsigned char		 key[TAP_KEY_LEN];
 	int			 has_key;
+	struct vpnstate_ctx	*vs;		/* seals the State; NULL without a key */
 	struct ar_req_list	 reqs;
+	struct ar_pub_list	 pubs;
+	size_t			 npubs;
+	uint64_t		 challenges;	/* new challenges sent */
+	uint64_t		 unpublished;	/* ... whose approval was not written */
+	uint64_t		 publish_failed;	/* ... the directory refused */
+	uint64_t		 unpublished_logged;	/* util_now_ms of the last warning */
 	struct ar_pap		*pap;		/* legacy passwords (authreq_pap.c) */
 };
 
@@ -133,6 +162,7 @@ static void	 ar_consume(struct ar_req *);
 static void	 ar_start(struct authreq *, struct radius_req *, int);
 static void	 ar_on_pap_declined(struct radius_req *, void *);
 static void	 ar_challenge(struct ar_req *, struct radius_req *, const char *);
+static void	 ar_not_yet(struct ar_req *, struct radius_req *);
 static void	 ar_reject(struct ar_req *, struct radius_req *, const char *, const char *);
 static void	 ar_store_failed(struct ar_req *, struct radius_req *, enum store_err,
 		    const char *);
@@ -142,6 +172,9 @@ static void	 ar_hold_wait(struct ar_req *, struct radius_req *);
 static void	 ar_on_tick(evutil_socket_t, short, void *);
 static void	 ar_on_poll(enum store_err, const struct store_entry *, size_t, void *);
 static void	 ar_on_forgotten(enum store_err, void *);
+static void	 ar_publish(struct authreq *, const struct approval *);
+static void	 ar_on_published(enum store_err, void *);
+static void	 ar_metrics(struct evbuffer *, void *);
 
 struct authreq *
 authreq_new(struct event_base *base, struct radius *radius, struct store *store,
@@ -155,11 +188,14 @@ authreq_new(struct event_base *base, struct radius *radius, struct store *store,
 	ar->store = store;
 	ar->conf = conf;
 	TAILQ_INIT(&ar->reqs);
+	TAILQ_INIT(&ar->pubs);
 	ar->pap = ar_pap_new(radius, store, conf, ar_on_pap_declined, ar);
 	if (tap_key != NULL) {
 		memcpy(ar->key, tap_key, TAP_KEY_LEN);
 		ar->has_key = 1;
+		ar->vs = vpnstate_new(tap_key);
 	}
+	metrics_register(ar_metrics, ar);
 	return (ar);
 }
 
@@ -174,10 +210,20 @@ void
 authreq_free(struct authreq *ar)
 {
 	struct ar_req	*r;
+	struct ar_pub	*p;
 
 	if (ar == NULL)
 		return;
+	metrics_unregister(ar_metrics, ar);
 	ar_pap_free(ar->pap);
+	while ((p = TAILQ_FIRST(&ar->pubs)) != NULL) {
+		TAILQ_REMOVE(&ar->pubs, p, entry);
+		if (p->op != 0) {
+			store_cancel(ar->store, p->op);
+			free(p);
+		} else
+			p->orphan = 1;	/* it calls back later (store.h) */
+	}
 	while ((r = TAILQ_FIRST(&ar->reqs)) != NULL) {
 		if (r->op != 0 || r->state == AR_NEW || r->state == AR_HOLD) {
 			if (r->op != 0)
@@ -190,6 +236,7 @@ authreq_free(struct authreq *ar)
 		r->orphan = 1;
 	}
 	explicit_bzero(ar->key, sizeof(ar->key));
+	vpnstate_free(ar->vs);
 	free(ar);
 }
 
@@ -233,9 +280,17 @@ ar_start(struct authreq *ar, struct radius_req *req, int pap)
 		    "right now. Ask the helpdesk.");
 		return;
 	}
-	if (pkt->state.buf == NULL)
+	if (pkt->state.buf == NULL) {
+		/* Nothing could approve it, and another server may be fine (ARCHITECTURE §6). */
+		if (store_state(ar->store) != STORE_UP) {
+			log_warnx("authreq: %s: the directory is down: request dropped "
+			    "(client %s, %s)", r->user, r->client, r->peer);
+			radius_req_drop(req, "directory_unavailable");
+			ar_enter_state(r, AR_DONE);
+			return;
+		}
 		ar_challenge_new(r, req);
-	else
+	} else
 		ar_lookup(r, req, &pkt->state);
 }
 
@@ -282,7 +337,7 @@ ar_enter_state(struct ar_req *r, enum ar_state s)
 	if (s == AR_DONE) {
 		/* A hold request's approval goes with it (unless consumed already). */
 		if (r->held && !r->orphan)
-			approval_consume(r->ar->store, r->ar->conf->latchkey_base, r->id,
+			approval_delete(r->ar->store, r->ar->conf->latchkey_base, r->id,
 			    ar_on_forgotten, NULL);
 		ar_req_free(r);
 	}
@@ -308,39 +363,106 @@ ar_arrived(struct ar_req *r)
 }
 
 /*
- * A new approval: random State (RFC 5080 §2.1.1: the server links rounds
- * with it; unguessable, single use, expiring) and code.  A hold-mode
- * client is treated the same way until hold mode exists.
+ * A new challenge: the State seals a random approval id, the code and the
+ * expiry (RFC 5080 §2.1.1: the server links rounds with it; unguessable,
+ * single use, expiring); the approval is published in the background.
  */
 static void
 ar_challenge_new(struct ar_req *r, struct radius_req *req)
 {
 	struct authreq	*ar = r->ar;
+	struct vpnstate	 vs;
 	struct approval	 a;
+	char		 url[512], shown[APPROVAL_CODE_LEN + 2];
+	char		 msg[AUTHREQ_MSG_MAX];
+	/* One draw from the CSPRNG: the id, the nonce, octets for the code. */
+	unsigned char	 rnd[APPROVAL_STATE_LEN + VPNSTATE_NONCE_LEN + 24];
 
-	(void)req;
-	util_random(r->st, sizeof(r->st));
-	approval_id_of(r->st, sizeof(r->st), r->id);
-	approval_code_new(r->code);
-	r->expiry = util_now() + APPROVAL_LIFETIME;
+	util_random(rnd, sizeof(rnd));
+	memcpy(vs.id, rnd, sizeof(vs.id));
+	approval_id_of(vs.id, sizeof(vs.id), r->id);
+	if (approval_code_from(rnd + sizeof(vs.id) + VPNSTATE_NONCE_LEN,
+	    sizeof(rnd) - sizeof(vs.id) - VPNSTATE_NONCE_LEN, vs.code) == -1)
+		approval_code_new(vs.code);
+	vs.expiry = r->expiry = util_now() + APPROVAL_LIFETIME;
+	vpnstate_seal(ar->vs, r->user, &vs, rnd + sizeof(vs.id), r->st);
+	explicit_bzero(rnd, sizeof(rnd));
+	r->stlen = VPNSTATE_LEN;
 	memset(&a, 0, sizeof(a));
 	memcpy(a.id, r->id, sizeof(a.id));
 	a.user = r->user;
 	a.client = r->client;
 	a.expiry = r->expiry;
-	if (approval_code_hash(ar->key, r->code, a.code_hash) == -1)
+	if (approval_code_hash(ar->key, vs.code, a.code_hash) == -1)
 		fatalx("authreq: a new code does not hash");
-	ar_enter_state(r, AR_CREATE);
-	r->op = approval_create(ar->store, ar->conf->latchkey_base, &a, ar_on_created, r);
+	ar_publish(ar, &a);
+	ar->challenges++;
+
+	ar_url(ar, url, sizeof(url));
+	approval_code_display(vs.code, shown);
+	snprintf(msg, sizeof(msg), "Unlock with your passkey at %s/vpn?code=%s, code %s, "
+	    "then press Continue", url, vs.code, shown);
+	explicit_bzero(&vs, sizeof(vs));
+	explicit_bzero(shown, sizeof(shown));
+	audit_event("vpn.challenged", "success", r->user, r->user, r->peer,
+	    json_pack("{s:s, s:s}", "radiusClient", r->client, "approval", r->id));
+	log_info("authreq: %s: challenge sent, approval %.8s (client %s, %s)", r->user,
+	    r->id, r->client, r->peer);
+	ar_challenge(r, req, msg);
+	explicit_bzero(msg, sizeof(msg));
 }
 
+/* Writes a pending approval, unless AUTHREQ_PUBLISH_MAX are being written. */
+static void
+ar_publish(struct authreq *ar, const struct approval *a)
+{
+	struct ar_pub	*p;
+	uint64_t	 now;
+
+	if (ar->npubs >= AUTHREQ_PUBLISH_MAX) {
+		ar->unpublished++;
+		now = util_now_ms();
+		if (now - ar->unpublished_logged >= 10000) {
+			ar->unpublished_logged = now;
+			log_warnx("authreq: %zu approvals being written: new challenges are "
+			    "sent but cannot be approved (%llu so far)", ar->npubs,
+			    (unsigned long long)ar->unpublished);
+		}
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->ar = ar;
+	TAILQ_INSERT_TAIL(&ar->pubs, p, entry);
+	ar->npubs++;
+	p->op = approval_create(ar->store, ar->conf->latchkey_base, a, ar_on_published, p);
+}
+
+static void
+ar_on_published(enum store_err err, void *arg)
+{
+	struct ar_pub	*p = arg;
+	struct authreq	*ar = p->ar;
+
+	if (p->orphan) {
+		free(p);
+		return;
+	}
+	TAILQ_REMOVE(&ar->pubs, p, entry);
+	ar->npubs--;
+	free(p);
+	if (err != STORE_OK) {
+		ar->publish_failed++;
+		log_warnx("authreq: writing a pending approval: %s (its code cannot be "
+		    "approved)", store_strerror(err));
+	}
+}
+
+/* Hold mode's approval is in the directory: the request waits for it. */
 static void
 ar_on_created(enum store_err err, void *arg)
 {
 	struct ar_req		*r = arg;
 	struct radius_req	*req;
-	char			 url[512], shown[APPROVAL_CODE_LEN + 2];
-	char			 msg[AUTHREQ_MSG_MAX];
 
 	if ((req = ar_arrived(r)) == NULL)
 		return;
@@ -348,40 +470,37 @@ ar_on_created(enum store_err err, void *arg)
 		ar_store_failed(r, req, err, "adding the approval");
 		return;
 	}
-	if (r->hold) {
-		r->held = 1;
-		audit_event("vpn.held", "success", r->user, r->user, r->peer,
-		    json_pack("{s:s, s:s}", "radiusClient", r->client, "approval", r->id));
-		log_info("authreq: %s: request held for approval %.8s (client %s, %s)",
-		    r->user, r->id, r->client, r->peer);
-		ar_hold_wait(r, req);
-		return;
-	}
-	ar_url(r->ar, url, sizeof(url));
-	approval_code_display(r->code, shown);
-	snprintf(msg, sizeof(msg), "Unlock with your passkey at %s/vpn?code=%s, code %s, "
-	    "then press Continue", url, r->code, shown);
-	explicit_bzero(r->code, sizeof(r->code));
-	audit_event("vpn.challenged", "success", r->user, r->user, r->peer,
+	r->held = 1;
+	audit_event("vpn.held", "success", r->user, r->user, r->peer,
 	    json_pack("{s:s, s:s}", "radiusClient", r->client, "approval", r->id));
-	log_info("authreq: %s: challenge sent, approval %.8s (client %s, %s)", r->user,
-	    r->id, r->client, r->peer);
-	ar_challenge(r, req, msg);
+	log_info("authreq: %s: request held for approval %.8s (client %s, %s)",
+	    r->user, r->id, r->client, r->peer);
+	ar_hold_wait(r, req);
 }
 
-/* The State back: its approval decides (RFC 2865 §4.1, §5.24). */
+/* The State back: it must open for this user and be in time; then its approval decides. */
 static void
 ar_lookup(struct ar_req *r, struct radius_req *req, const struct radius_octets *state)
 {
 	struct authreq	*ar = r->ar;
+	struct vpnstate	 vs;
+	enum vpnstate_err e;
 
-	if (state->len != APPROVAL_STATE_LEN) {
+	e = vpnstate_open(ar->vs, state->buf, state->len, r->user, util_now(), &vs);
+	explicit_bzero(vs.code, sizeof(vs.code));
+	if (e == VPNSTATE_FORGED) {
 		ar_reject(r, req, "state_unknown", "This sign-in is unknown or over. "
 		    "Start again.");
 		return;
 	}
+	approval_id_of(vs.id, sizeof(vs.id), r->id);
+	if (e == VPNSTATE_EXPIRED) {
+		ar_reject(r, req, "expired", "The time to unlock ran out. Start again.");
+		return;
+	}
 	memcpy(r->st, state->buf, state->len);
-	approval_id_of(r->st, sizeof(r->st), r->id);
+	r->stlen = state->len;
+	r->expiry = vs.expiry;
 	ar_enter_state(r, AR_LOOKUP);
 	r->op = approval_get(ar->store, ar->conf->latchkey_base, r->id, ar_on_lookup, r);
 }
@@ -392,17 +511,19 @@ ar_on_lookup(enum store_err err, const struct store_entry *e, size_t n, void *ar
 	struct ar_req		*r = arg;
 	struct radius_req	*req;
 	struct approval		 a;
-	char			 url[512], msg[AUTHREQ_MSG_MAX];
 
 	if ((req = ar_arrived(r)) == NULL)
 		return;
-	if (err == STORE_NOTFOUND || (err == STORE_OK && n == 0)) {
-		ar_reject(r, req, "state_unknown", "This sign-in is unknown, was already "
-		    "used or timed out. Start again.");
+	if (err != STORE_OK && err != STORE_NOTFOUND) {
+		ar_store_failed(r, req, err, "reading the approval");
 		return;
 	}
-	if (err != STORE_OK) {
-		ar_store_failed(r, req, err, "reading the approval");
+	/*
+	 * A State that opened but has no approval: it is not written yet, or
+	 * was not written (a flood); either way nobody approved it.
+	 */
+	if (n == 0) {
+		ar_not_yet(r, req);
 		return;
 	}
 	if (n != 1 || approval_read(r->ar->store, r->ar->conf->latchkey_base, &e[0],
@@ -423,15 +544,16 @@ ar_on_lookup(enum store_err err, const struct store_entry *e, size_t n, void *ar
 		    "Start again.");
 		return;
 	}
-	r->expiry = a.expiry;
+	if (a.state == APPROVAL_USED || a.state == APPROVAL_DENIED) {
+		ar_reject(r, req, a.state == APPROVAL_USED ? "state_used" : "too_many_codes",
+		    a.state == APPROVAL_USED ? "This sign-in was already used. Start again." :
+		    "Too many wrong codes were typed for this sign-in. Start again.");
+		approval_clear(&a);
+		return;
+	}
 	if (a.state == APPROVAL_PENDING) {
 		approval_clear(&a);
-		ar_url(r->ar, url, sizeof(url));
-		snprintf(msg, sizeof(msg), "Not approved yet: unlock with your passkey at "
-		    "%s/vpn with the code you were given, then press Continue", url);
-		log_info("authreq: %s: approval %.8s not approved yet (client %s, %s)",
-		    r->user, r->id, r->client, r->peer);
-		ar_challenge(r, req, msg);
+		ar_not_yet(r, req);
 		return;
 	}
 	snprintf(r->assurance, sizeof(r->assurance), "%s", a.assurance);
@@ -455,7 +577,7 @@ ar_consume(struct ar_req *r)
 		return;
 	}
 	ar_enter_state(r, AR_CONSUME);
-	r->op = approval_consume(r->ar->store, r->ar->conf->latchkey_base, r->id,
+	r->op = approval_use(r->ar->store, r->ar->conf->latchkey_base, r->id,
 	    ar_on_consumed, r);
 }
 
@@ -489,7 +611,7 @@ ar_on_consumed(enum store_err err, void *arg)
 
 	if ((req = ar_arrived(r)) == NULL)
 		return;
-	if (err == STORE_NOTFOUND) {
+	if (err == STORE_NOTFOUND || err == STORE_CONFLICT) {
 		ar_reject(r, req, "state_used", "This sign-in was already used. Start again.");
 		return;
 	}
@@ -525,10 +647,24 @@ ar_challenge(struct ar_req *r, struct radius_req *req, const char *msg)
 	rep.code = RADIUS_CODE_ACCESS_CHALLENGE;
 	rep.message = msg;
 	rep.state = r->st;
-	rep.state_len = sizeof(r->st);
+	rep.state_len = r->stlen;
 	rep.session_timeout = left > 0 ? (uint32_t)left : 1;
 	radius_req_answer(req, &rep);
 	ar_enter_state(r, AR_DONE);
+}
+
+/* The same State again, with words for a person who has not unlocked yet. */
+static void
+ar_not_yet(struct ar_req *r, struct radius_req *req)
+{
+	char	 url[512], msg[AUTHREQ_MSG_MAX];
+
+	ar_url(r->ar, url, sizeof(url));
+	snprintf(msg, sizeof(msg), "Not approved yet: unlock with your passkey at "
+	    "%s/vpn with the code you were given, then press Continue", url);
+	log_info("authreq: %s: approval %.8s not approved yet (client %s, %s)",
+	    r->user, r->id, r->client, r->peer);
+	ar_challenge(r, req, msg);
 }
 
 static void
@@ -614,8 +750,8 @@ ar_hold_new(struct ar_req *r, struct radius_req *req)
 		else if (strchr(from, ':') == strrchr(from, ':') && strchr(from, ':') != NULL)
 			*strchr(from, ':') = '\0';
 	}
-	util_random(r->st, sizeof(r->st));
-	approval_id_of(r->st, sizeof(r->st), r->id);
+	util_random(r->st, APPROVAL_STATE_LEN);
+	approval_id_of(r->st, APPROVAL_STATE_LEN, r->id);
 	r->expiry = util_now() + (time_t)((hold + 999) / 1000);
 	xasprintf(&client, "%s from %s", r->client, from);
 	memset(&a, 0, sizeof(a));
@@ -717,4 +853,24 @@ ar_on_forgotten(enum store_err err, void *arg)
 	if (err != STORE_OK && err != STORE_NOTFOUND)
 		log_warnx("authreq: deleting a held approval: %s (it expires on its own)",
 		    store_strerror(err));
+}
+
+static void
+ar_metrics(struct evbuffer *b, void *arg)
+{
+	struct authreq	*ar = arg;
+
+	metrics_family(b, "latchkey_vpn_challenges_total", "counter",
+	    "New VPN sign-ins answered with an Access-Challenge.");
+	metrics_sample(b, "latchkey_vpn_challenges_total", NULL, (double)ar->challenges);
+	metrics_family(b, "latchkey_vpn_approvals_unpublished_total", "counter",
+	    "Challenges whose pending approval was not written (too many writes at a "
+	    "time, or the directory refused it): their codes cannot be approved.");
+	metrics_sample(b, "latchkey_vpn_approvals_unpublished_total", "reason=\"busy\"",
+	    (double)ar->unpublished);
+	metrics_sample(b, "latchkey_vpn_approvals_unpublished_total", "reason=\"refused\"",
+	    (double)ar->publish_failed);
+	metrics_family(b, "latchkey_vpn_approvals_writing", "gauge",
+	    "Pending approvals being written to the directory.");
+	metrics_sample(b, "latchkey_vpn_approvals_writing", NULL, (double)ar->npubs);
 }

@@ -11,7 +11,7 @@
  *
  * A code that matches nothing counts as a wrong guess against each of the
  * user's pending approvals; at APPROVAL_FAILURES_MAX the approval is
- * deleted, and the VPN's next request is rejected.
+ * denied, and the VPN's next request is rejected.
  *
  * Hold mode (authreq.c): the VPN shows no code, so its approvals have none;
  * GET /api/v1/vpn/pending lists the signed-in user's, and the approve
@@ -222,7 +222,7 @@ vpn_on_pending(enum store_err err, const struct store_entry *e, size_t n, void *
 	vpn_reap_next(r);
 }
 
-/* Deletes, one by one, the approvals that had too many wrong codes; then 404. */
+/* Denies, one by one, the approvals that had too many wrong codes; then 404. */
 static void
 vpn_reap_next(struct wf_req *r)
 {
@@ -236,11 +236,11 @@ vpn_reap_next(struct wf_req *r)
 		return;
 	}
 	id = json_string_value(json_array_get(r->out, n - 1));
-	log_info("webflow: %s: VPN request %.8s removed after %d wrong codes (client %s)",
+	log_info("webflow: %s: VPN request %.8s denied after %d wrong codes (client %s)",
 	    r->user, id, APPROVAL_FAILURES_MAX, r->client);
 	audit_event("vpn.refused", "too_many_codes", r->user, r->user, r->client,
 	    json_pack("{s:s}", "approval", id));
-	wf_wait(r, approval_consume(r->wf->store, r->wf->conf->latchkey_base, id,
+	wf_wait(r, approval_deny(r->wf->store, r->wf->conf->latchkey_base, id,
 	    vpn_on_reaped, r));
 	json_array_remove(r->out, n - 1);
 }
@@ -252,8 +252,9 @@ vpn_on_reaped(enum store_err err, void *arg)
 
 	if (wf_arrived(r))
 		return;
-	if (err != STORE_OK && err != STORE_NOTFOUND)
-		log_warnx("webflow: %s: removing a VPN request: %s (client %s)", r->user,
+	/* Approved, denied or gone meanwhile: nothing left to deny. */
+	if (err != STORE_OK && err != STORE_NOTFOUND && err != STORE_CONFLICT)
+		log_warnx("webflow: %s: denying a VPN request: %s (client %s)", r->user,
 		    store_strerror(err), r->client);
 	vpn_reap_next(r);
 }

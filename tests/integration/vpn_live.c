@@ -30,11 +30,13 @@
 
 #define FLAGS_SYNCED	(SA_UP | SA_UV | SA_BE | SA_BS)
 #define CLASS_AAL2	"0x6c617463686b65793a61616c32"	/* "latchkey:aal2" */
+/* "0x" and the hex of a sealed State: version, nonce, id, code, expiry, tag (59 octets). */
+#define STATE_HEX_LEN	(2 + 2 * 59)
 
 /* What radclient printed of the reply. */
 struct rad {
 	char	 type[32];	/* "Access-Challenge", ...; "" if no reply */
-	char	 state[80];	/* "0x..." */
+	char	 state[600];	/* "0x..." */
 	char	 msg[1024];
 	char	 klass[128];
 	long	 timeout;	/* Session-Timeout, -1 if none */
@@ -186,8 +188,9 @@ test_login(struct sa_cred *alice)
 	char		 link[7], shown[8], *ck, want[512], *s;
 
 	rad_ask("alice", NULL, &c);
-	check(is(&c, "Access-Challenge") && strlen(c.state) == 34,
-	    "Access-Request(User-Name) -> Access-Challenge with a 16-octet State (got %s %s)",
+	check(is(&c, "Access-Challenge") && strlen(c.state) == STATE_HEX_LEN,
+	    "Access-Request(User-Name) -> Access-Challenge with a 59-octet sealed State "
+	    "(got %s %s)",
 	    c.type, c.state);
 	snprintf(want, sizeof(want), "Unlock with your passkey at %s/vpn?code=", origin);
 	check(strncmp(c.msg, want, strlen(want)) == 0 && codes_of(&c, link, shown) == 0,
@@ -248,7 +251,7 @@ test_unknown(struct sa_cred *alice, struct sa_cred *bob)
 
 	rad_ask("mallory", NULL, &c);
 	snprintf(want, sizeof(want), "Unlock with your passkey at %s/vpn?code=", origin);
-	check(is(&c, "Access-Challenge") && strlen(c.state) == 34 &&
+	check(is(&c, "Access-Challenge") && strlen(c.state) == STATE_HEX_LEN &&
 	    strncmp(c.msg, want, strlen(want)) == 0 && codes_of(&c, link, shown) == 0,
 	    "an unknown user gets the same Access-Challenge (got %s %s)", c.type, c.msg);
 	ck = signin("bob", bob);
@@ -269,6 +272,14 @@ test_unknown(struct sa_cred *alice, struct sa_cred *bob)
 	check(is(&r, "Access-Reject"), "a forged State -> Access-Reject (got %s)", r.type);
 	rad_ask("eve", "0x0011", &r);
 	check(is(&r, "Access-Reject"), "a short State -> Access-Reject (got %s)", r.type);
+	/* mallory's real State, brought back by another user, or with one octet changed. */
+	rad_ask("alice", c.state, &r);
+	check(is(&r, "Access-Reject"), "mallory's State with User-Name alice -> "
+	    "Access-Reject (got %s)", r.type);
+	c.state[40] = c.state[40] == '0' ? '1' : '0';
+	rad_ask("mallory", c.state, &r);
+	check(is(&r, "Access-Reject"), "mallory's State with one octet changed -> "
+	    "Access-Reject (got %s)", r.type);
 }
 
 /* Five wrong codes: the request is gone, and the VPN's next round is rejected. */
@@ -305,39 +316,62 @@ test_wrong_codes(struct sa_cred *alice)
 	free(ck);
 }
 
-/* An approval past its time, written straight into the directory: rejected and removed. */
+/* Runs cmd and returns its first line of output, without the newline ("" if none). */
+static void
+run_line(const char *cmd, char *out, size_t len)
+{
+	FILE	*p;
+
+	out[0] = '\0';
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fgets(out, (int)len, p) == NULL)
+			out[0] = '\0';
+		pclose(p);
+	}
+	out[strcspn(out, "\r\n")] = '\0';
+}
+
+/*
+ * An approval past its time in the directory, though its State is not:
+ * approved straight in the directory with an expiry in the past, the
+ * State is rejected and the entry removed.  (The State's own expiry,
+ * sealed inside it, is shown by tests/unit/test_vpnstate.)
+ */
 static void
 test_expired(void)
 {
-	struct rad	 r;
-	char		 cmd[2048], out[256];
+	struct rad	 c, r;
+	char		 cmd[2048], id[128];
 	FILE		*p;
-	const char	*id = "e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0";
 	int		 ok;
 
-	snprintf(cmd, sizeof(cmd), "ldapadd -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1", ldapi);
+	rad_ask("alice", NULL, &c);
+	check(is(&c, "Access-Challenge"), "expired: a new challenge (got %s)", c.type);
+	usleep(300000);	/* the pending approval is written in the background */
+	snprintf(cmd, sizeof(cmd), "ldapsearch -LLL -Q -Y EXTERNAL -H '%s' -b '%s' "
+	    "'(&(latchkeyApprovalUser=alice)(latchkeyApprovalState=pending))' "
+	    "latchkeyApprovalId 2>/dev/null | sed -n 's/^latchkeyApprovalId: //p'", ldapi,
+	    lkbase);
+	run_line(cmd, id, sizeof(id));
+	check(strlen(id) == 32, "  ... its pending approval is in the directory (%s)", id);
+	snprintf(cmd, sizeof(cmd), "ldapmodify -Q -Y EXTERNAL -H '%s' >/dev/null 2>&1", ldapi);
 	ok = (p = popen(cmd, "w")) != NULL;
 	if (ok) {
-		fprintf(p, "dn: latchkeyApprovalId=%s,%s\nobjectClass: top\nobjectClass: "
-		    "latchkeyApproval\nlatchkeyApprovalId: %s\nlatchkeyApprovalUser: alice\n"
-		    "latchkeyApprovalExpiry: 20200101000000Z\nlatchkeyApprovalState: approved\n"
-		    "latchkeyApprovalAssurance: aal2\n", id, lkbase, id);
+		fprintf(p, "dn: latchkeyApprovalId=%s,%s\nchangetype: modify\nreplace: "
+		    "latchkeyApprovalExpiry\nlatchkeyApprovalExpiry: 20200101000000Z\n-\n"
+		    "replace: latchkeyApprovalState\nlatchkeyApprovalState: approved\n-\n"
+		    "replace: latchkeyApprovalAssurance\nlatchkeyApprovalAssurance: aal2\n",
+		    id, lkbase);
 		ok = pclose(p) == 0;
 	}
-	check(ok, "an expired, approved approval written to the directory");
-	snprintf(cmd, sizeof(cmd), "0x%s", id);
-	rad_ask("alice", cmd, &r);
+	check(ok, "  ... approved in the directory with an expiry in 2020");
+	rad_ask("alice", c.state, &r);
 	check(is(&r, "Access-Reject"), "its State -> Access-Reject (got %s)", r.type);
 	usleep(300000);
 	snprintf(cmd, sizeof(cmd), "ldapsearch -LLL -Q -Y EXTERNAL -H '%s' -b '%s' "
 	    "'(latchkeyApprovalId=%s)' dn 2>/dev/null | grep -c '^dn:'", ldapi, lkbase, id);
-	out[0] = '\0';
-	if ((p = popen(cmd, "r")) != NULL) {
-		if (fgets(out, sizeof(out), p) == NULL)
-			out[0] = '\0';
-		pclose(p);
-	}
-	check(atoi(out) == 0, "  ... and it is removed from the directory (found %s)", out);
+	run_line(cmd, id, sizeof(id));
+	check(atoi(id) == 0, "  ... and it is removed from the directory (found %s)", id);
 }
 
 int
