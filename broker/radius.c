@@ -74,6 +74,7 @@ struct radius_client {
 	enum conf_radius_mode	 mode;
 	int			 legacy;
 	int			 require_ma;
+	int			 rest;		/* may inject over HTTP */
 	uint64_t		 hold_ms;
 	struct radius_bucket	 bucket;
 	uint64_t		 nrequests;	/* datagrams from it (metrics) */
@@ -119,6 +120,8 @@ struct radius_req {
 	struct radius			*r;
 	struct radius_req		*next;		/* hash chain by id */
 	struct radius_listener		*l;		/* the socket it came in on */
+	radius_answer_fn		 answer;	/* injected: NULL l, no dup */
+	void				*answer_arg;
 	struct radius_pkt		*pkt;
 	struct radius_cache_entry	*dup;		/* its duplicate-table entry */
 	char				*client;
@@ -154,8 +157,8 @@ static void	radius_datagram(struct radius_listener *, const unsigned char *, siz
 		    const struct sockaddr_storage *, socklen_t);
 static int	radius_admit(struct radius *, struct radius_client *,
 		    const struct radius_pkt *, uint64_t);
-static void	radius_req_start(struct radius_listener *, const struct radius_client *,
-		    struct radius_pkt *, const struct radius_cache_key *, const char *);
+static struct radius_req *radius_req_start(struct radius *, const struct radius_client *,
+		    struct radius_pkt *, const char *);
 static void	radius_req_end(struct radius_req *);
 static void	radius_default_handler(struct radius_req *, void *);
 static void	radius_send(struct radius_listener *, const unsigned char *, size_t,
@@ -170,7 +173,7 @@ static void	radius_collect(struct evbuffer *, void *);
 /* Reasons counted from the start, so /metrics shows them at zero. */
 static const char *const radius_own_drops[] = {
 	"unknown_client", "duplicate_in_progress", "rate_limited", "expired",
-	"overloaded", "reply_failed", "send_failed",
+	"overloaded", "reply_failed", "send_failed", "rest_forbidden", "rest_gone",
 };
 
 /*
@@ -186,7 +189,7 @@ radius_new(struct event_base *base, const struct conf *conf, char *err, size_t e
 
 	if (errlen > 0)
 		err[0] = '\0';
-	if (conf->nradius_listens == 0)
+	if (!radius_wanted(conf))
 		return NULL;
 	r = xcalloc(1, sizeof(*r));
 	r->base = base;
@@ -205,7 +208,7 @@ radius_new(struct event_base *base, const struct conf *conf, char *err, size_t e
 	if (radius_clients_load(conf, NULL, 0, &r->clients, &r->nclients, err, errlen) == -1)
 		goto fail;
 	/* Allocated once: each event keeps a pointer to its listener. */
-	r->listeners = xcalloc(conf->nradius_listens, sizeof(*r->listeners));
+	r->listeners = xcalloc(conf->nradius_listens + 1, sizeof(*r->listeners));
 	for (i = 0; i < conf->nradius_listens; i++)
 		if (radius_listen(r, conf->radius_listens[i], err, errlen) == -1)
 			goto fail;
@@ -267,8 +270,12 @@ radius_free(struct radius *r)
 		return;
 	metrics_unregister(radius_collect, r);
 	for (i = 0; i < RADIUS_REQ_BUCKETS; i++)
-		while ((req = r->reqs[i]) != NULL)
+		while ((req = r->reqs[i]) != NULL) {
+			/* An injected request's caller is told, so it lets go of the id. */
+			if (req->answer != NULL)
+				req->answer(req, NULL, "shutdown", req->answer_arg);
 			radius_req_end(req);
+		}
 	for (i = 0; i < r->nlisteners; i++) {
 		if (r->listeners[i].ev != NULL)
 			event_free(r->listeners[i].ev);
@@ -354,6 +361,13 @@ radius_req_answer(struct radius_req *req, const struct radius_reply *rep)
 	size_t		 outlen;
 	char		 why[256];
 
+	if (req->answer != NULL) {
+		r->replies[rep->code == RADIUS_CODE_ACCESS_ACCEPT ? 0 :
+		    rep->code == RADIUS_CODE_ACCESS_REJECT ? 1 : 2]++;
+		req->answer(req, rep, NULL, req->answer_arg);
+		radius_req_end(req);
+		return;
+	}
 	if (radius_pkt_reply(req->pkt, req->secret, rep, out, sizeof(out), &outlen,
 	    why, sizeof(why)) == -1) {
 		log_warnx("RADIUS %s (client %s, id %u): no reply: %s", req->peer,
@@ -382,6 +396,96 @@ radius_req_drop(struct radius_req *req, const char *reason)
 	log_debug("RADIUS %s (client %s, id %u): dropped: %s", req->peer,
 	    req->client, (unsigned)req->pkt->id, reason);
 	radius_count_drop(req->r, reason);
+	if (req->answer != NULL)
+		req->answer(req, NULL, reason, req->answer_arg);
+	radius_req_end(req);
+}
+
+int
+radius_wanted(const struct conf *conf)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf->nradius_clients; i++)
+		if (conf->radius_clients[i].rest)
+			return 1;
+	return conf->nradius_listens > 0;
+}
+
+/*
+ * The HTTP side of radius_datagram: the client by address among the rest
+ * clients, the secret instead of the Message-Authenticator, the rate
+ * limits, then the handler.  A FreeRADIUS in front has its own duplicate
+ * detection, so there is no reply cache here.
+ */
+int
+radius_req_inject(struct radius *r, const struct sockaddr *peer, const char *secret,
+    size_t secretlen, struct radius_pkt *pkt, radius_answer_fn fn, void *arg,
+    uint64_t *idp, const char **why)
+{
+	struct radius_client		*best = NULL, *c;
+	struct radius_req		*req;
+	struct radius_addr		 a;
+	unsigned char			 want[RADIUS_SECRET_MAX + 1], got[RADIUS_SECRET_MAX + 1];
+	char				 host[RADIUS_PEER_LEN], peerbuf[RADIUS_PEER_LEN];
+	size_t				 i;
+	int				 same = 0;
+
+	*why = "forbidden";
+	if (radius_addr_of((const struct sockaddr_storage *)peer, &a) == -1)
+		goto refuse;
+	radius_peer_fmt(&a, host, sizeof(host), 0);
+	radius_peer_fmt(&a, peerbuf, sizeof(peerbuf), 1);
+	for (i = 0; i < r->nclients; i++) {
+		c = &r->clients[i];
+		if (c->rest && c->af == a.af && radius_net_match(a.addr, c->net, c->prefix) &&
+		    (best == NULL || c->prefix > best->prefix))
+			best = c;
+	}
+	if (best == NULL) {
+		log_warnx("RADIUS over HTTP from %s, which matches no radius-client "
+		    "marked rest: refused", host);
+		goto refuse;
+	}
+	/* Same-size buffers: the comparison time tells nothing of the secret. */
+	memset(want, 0, sizeof(want));
+	memset(got, 0, sizeof(got));
+	memcpy(want, best->secret, best->secretlen);
+	if (secret != NULL && secretlen <= RADIUS_SECRET_MAX) {
+		memcpy(got, secret, secretlen);
+		same = util_ct_eq(want, got, sizeof(want)) && secretlen == best->secretlen;
+	}
+	explicit_bzero(want, sizeof(want));
+	explicit_bzero(got, sizeof(got));
+	if (!same) {
+		log_warnx("RADIUS over HTTP from %s (client %s): wrong or missing "
+		    "shared secret: refused", host, best->name);
+		goto refuse;
+	}
+	best->nrequests++;
+	if (radius_admit(r, best, pkt, util_now_ms()) == -1) {
+		*why = r->nreqs >= RADIUS_REQS_MAX ? "overloaded" : "rate_limited";
+		radius_pkt_free(pkt);
+		return -1;
+	}
+	req = radius_req_start(r, best, pkt, peerbuf);
+	req->answer = fn;
+	req->answer_arg = arg;
+	*idp = req->id;
+	r->handler(req, r->handler_arg);
+	return 0;
+refuse:
+	radius_count_drop(r, "rest_forbidden");
+	radius_pkt_free(pkt);
+	return -1;
+}
+
+void
+radius_req_cancel(struct radius_req *req)
+{
+	log_debug("RADIUS %s (client %s): request %llu cancelled, its HTTP client "
+	    "went away", req->peer, req->client, (unsigned long long)req->id);
+	radius_count_drop(req->r, "rest_gone");
 	radius_req_end(req);
 }
 
@@ -432,6 +536,7 @@ radius_datagram(struct radius_listener *l, const unsigned char *buf, size_t len,
 	struct radius_client		*c;
 	struct radius_pkt		*pkt;
 	struct radius_cache_entry	*e;
+	struct radius_req		*req;
 	struct radius_cache_key		 key;
 	struct radius_addr		 a;
 	enum radius_pkt_err		 why;
@@ -483,7 +588,10 @@ radius_datagram(struct radius_listener *l, const unsigned char *buf, size_t len,
 		radius_pkt_free(pkt);
 		return;
 	}
-	radius_req_start(l, c, pkt, &key, peer);
+	req = radius_req_start(r, c, pkt, peer);
+	req->l = l;
+	req->dup = radius_cache_add(r->cache, &key);
+	r->handler(req, r->handler_arg);
 }
 
 /* The rates of conf (radius-rate-client, radius-rate-user); 0: the default. */
@@ -519,16 +627,16 @@ radius_admit(struct radius *r, struct radius_client *c, const struct radius_pkt 
 }
 
 /*
- * A new request: in the table by id, in the duplicate table as in
- * progress, its timer armed (the hold timeout in hold mode, else the
- * processing limit), then the handler.  Takes pkt.  The handler may answer
- * at once, which frees the request: nothing touches it after the call.
+ * A new request: in the table by id, its timer armed (the hold timeout in
+ * hold mode, else the processing limit).  Takes pkt.  The caller adds the
+ * socket and the duplicate-table entry, or the answer function, then calls
+ * the handler, which may answer at once and free the request: nothing
+ * touches it after that call.
  */
-static void
-radius_req_start(struct radius_listener *l, const struct radius_client *c,
-    struct radius_pkt *pkt, const struct radius_cache_key *key, const char *peer)
+static struct radius_req *
+radius_req_start(struct radius *r, const struct radius_client *c,
+    struct radius_pkt *pkt, const char *peer)
 {
-	struct radius		*r = l->r;
 	struct radius_req	*req = xcalloc(1, sizeof(*req));
 	struct timeval		 tv;
 	uint64_t		 ms;
@@ -536,7 +644,6 @@ radius_req_start(struct radius_listener *l, const struct radius_client *c,
 
 	req->id = r->next_id++;
 	req->r = r;
-	req->l = l;
 	req->pkt = pkt;
 	req->client = xstrdup(c->name);
 	req->secret = xstrdup(c->secret);
@@ -545,7 +652,6 @@ radius_req_start(struct radius_listener *l, const struct radius_client *c,
 	req->legacy = c->legacy;
 	req->hold_ms = c->mode == CONF_RADIUS_HOLD ? c->hold_ms : 0;
 	snprintf(req->peer, sizeof(req->peer), "%s", peer);
-	req->dup = radius_cache_add(r->cache, key);
 	b = req->id & (RADIUS_REQ_BUCKETS - 1);
 	req->next = r->reqs[b];
 	r->reqs[b] = req;
@@ -561,7 +667,7 @@ radius_req_start(struct radius_listener *l, const struct radius_client *c,
 	log_debug("RADIUS %s (client %s, id %u): request %llu for %s", peer, c->name,
 	    (unsigned)pkt->id, (unsigned long long)req->id,
 	    pkt->user_name != NULL ? pkt->user_name : "(no User-Name)");
-	r->handler(req, r->handler_arg);
+	return req;
 }
 
 /* Out of the tables, its entry forgotten if unanswered, freed, secret wiped. */
@@ -816,6 +922,7 @@ radius_client_init(struct radius_client *c, const struct conf_radius_client *cc,
 	c->mode = cc->mode;
 	c->legacy = cc->legacy;
 	c->require_ma = cc->require_ma;
+	c->rest = cc->rest;
 	c->hold_ms = cc->hold_timeout_ms;
 	addr = xstrdup(cc->name);
 	if ((slash = strchr(addr, '/')) != NULL)

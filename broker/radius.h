@@ -35,7 +35,8 @@ typedef void (*radius_handler)(struct radius_req *, void *arg);
 /*
  * Binds the listener of conf (radius-listen) and reads every client's
  * secret; done as root before the privilege drop.  Returns NULL with a
- * reason in err; with no radius-listen configured, NULL and err "".
+ * reason in err; when !radius_wanted(conf), NULL and err "".  With rest
+ * clients alone it binds no socket.
  */
 struct radius	*radius_new(struct event_base *, const struct conf *, char *err, size_t errlen);
 void		 radius_set_handler(struct radius *, radius_handler, void *arg);
@@ -56,5 +57,30 @@ uint64_t	 radius_req_hold_ms(const struct radius_req *);	/* hold mode: answer wi
 void		 radius_req_answer(struct radius_req *, const struct radius_reply *);
 /* Discards the request silently (counted by reason); ends it. */
 void		 radius_req_drop(struct radius_req *, const char *reason);
+
+/*
+ * Requests that come over HTTP from a FreeRADIUS in front (radius_rest.c)
+ * instead of a socket.  Their answer goes to an answer function in place of
+ * a datagram: the reply, or NULL and the drop reason; the request ends
+ * after the call.
+ */
+typedef void (*radius_answer_fn)(struct radius_req *, const struct radius_reply *,
+		    const char *reason, void *arg);
+
+/* A radius-listen, or a radius-client marked rest: radius_new has work to do. */
+int		 radius_wanted(const struct conf *);
+/*
+ * A new request from peer: a radius-client marked rest holds its address
+ * (the most specific one) and secret is that client's shared secret
+ * (compared in constant time, never logged).  The rate limits apply, the
+ * RFC 5080 reply cache does not.  Takes pkt.  0 with *idp set before the
+ * handler runs (it may answer at once, calling fn before this returns);
+ * -1 with *why "forbidden", "rate_limited" or "overloaded".
+ */
+int		 radius_req_inject(struct radius *, const struct sockaddr *peer,
+		    const char *secret, size_t secretlen, struct radius_pkt *,
+		    radius_answer_fn, void *arg, uint64_t *idp, const char **why);
+/* An injected request whose caller went away: ended, fn not called. */
+void		 radius_req_cancel(struct radius_req *);
 
 #endif

@@ -216,6 +216,47 @@ fail:
 	return NULL;
 }
 
+struct radius_pkt *
+radius_pkt_new(const struct radius_pkt *t)
+{
+	struct radius_pkt	*p;
+
+	if ((p = talloc_zero(NULL, struct radius_pkt)) == NULL)
+		fatalx("%s: out of memory", __func__);
+	talloc_set_destructor(p, radius_pkt_destructor);
+	p->code = t->code;
+	p->id = t->id;
+	if (t->srclen > 0 && t->srclen <= sizeof(p->src)) {
+		memcpy(&p->src, &t->src, t->srclen);
+		p->srclen = t->srclen;
+	}
+	if ((t->user_name != NULL &&
+	    (p->user_name = talloc_strdup(p, t->user_name)) == NULL) ||
+	    (t->calling_station_id != NULL &&
+	    (p->calling_station_id = talloc_strdup(p, t->calling_station_id)) == NULL) ||
+	    (t->nas_identifier != NULL &&
+	    (p->nas_identifier = talloc_strdup(p, t->nas_identifier)) == NULL))
+		fatalx("%s: out of memory", __func__);
+	if (t->password != NULL) {
+		/* NUL-terminated, as the codec's; wiped by the destructor. */
+		if ((p->password = talloc_zero_size(p, t->password_len + 1)) == NULL)
+			fatalx("%s: out of memory", __func__);
+		memcpy(p->password, t->password, t->password_len);
+		p->password_len = t->password_len;
+	}
+	if (t->state.buf != NULL) {
+		if ((p->state.buf = talloc_memdup(p, t->state.buf,
+		    t->state.len > 0 ? t->state.len : 1)) == NULL)
+			fatalx("%s: out of memory", __func__);
+		p->state.len = t->state.len;
+	}
+	snprintf(p->nas_ip, sizeof(p->nas_ip), "%s", t->nas_ip);
+	p->has_ma = t->has_ma;
+	p->has_chap = t->has_chap;
+	p->has_eap = t->has_eap;
+	return p;
+}
+
 void
 radius_pkt_free(struct radius_pkt *p)
 {
@@ -241,6 +282,11 @@ radius_pkt_reply(const struct radius_pkt *req, const char *secret,
 	int		 rv = -1;
 
 	*outlen = 0;
+	if (req->fr == NULL || req->fr->rp == NULL) {
+		radius_pkt_seterr(err, errlen, "the request did not come as "
+		    "a datagram: no reply to encode");
+		return -1;
+	}
 	if (r->code != PW_CODE_ACCESS_ACCEPT &&
 	    r->code != PW_CODE_ACCESS_REJECT &&
 	    r->code != PW_CODE_ACCESS_CHALLENGE) {

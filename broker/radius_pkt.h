@@ -140,6 +140,16 @@ struct radius_pkt *radius_pkt_decode(const unsigned char *, size_t,
 void	 radius_pkt_free(struct radius_pkt *);
 
 /*
+ * An Access-Request that did not come as a datagram (radius_rest.c: a
+ * FreeRADIUS in front decoded it): code, user_name, password (with
+ * password_len), state, calling_station_id, nas_identifier, nas_ip,
+ * has_chap, has_eap and src of tmpl are copied; the rest is zero.  It has
+ * no codec packet (fr NULL), so radius_pkt_reply() refuses it.  Freed with
+ * radius_pkt_free(), which wipes the password.
+ */
+struct radius_pkt *radius_pkt_new(const struct radius_pkt *);
+
+/*
  * Encodes and signs the reply to req with secret into out (outsz at least
  * RADIUS_PKT_MAX_LEN is always enough) and sets *outlen.  0, or -1 with the
  * reason in err: an unknown code, an attribute the dictionary does not know
