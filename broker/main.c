@@ -33,6 +33,7 @@
 #include "mds.h"
 #include "radius.h"
 #include "radius_pkt.h"
+#include "radius_rest.h"
 #include "session.h"
 #include "slapd.h"
 #include "status.h"
@@ -47,7 +48,8 @@ struct daemon {
 	struct event_base	*base;
 	struct conf		*conf;
 	struct http		*http;
-	struct radius		*radius;	/* NULL: no radius-listen */
+	struct radius		*radius;	/* NULL: no radius-listen nor rest client */
+	struct radius_rest	*radius_rest;	/* POST /api/v1/radius/authorize */
 	struct authreq		*authreq;	/* answers the RADIUS requests */
 	struct store		*store;
 	struct slapd		*slapd;
@@ -144,7 +146,7 @@ main(int argc, char *argv[])
 	if ((d.http = http_new(d.base, d.conf, err, sizeof(err))) == NULL)
 		fatalx("%s", err);
 	/* The dictionary once, then the UDP sockets and the secrets, as root. */
-	if (d.conf->nradius_listens > 0 &&
+	if (radius_wanted(d.conf) &&
 	    radius_pkt_init(NULL, err, sizeof(err)) == -1)
 		fatalx("RADIUS: %s", err);
 	if ((d.radius = radius_new(d.base, d.conf, err, sizeof(err))) == NULL &&
@@ -182,6 +184,7 @@ main(int argc, char *argv[])
 		d.authreq = authreq_new(d.base, d.radius, d.store, d.conf,
 		    d.has_tap_key ? d.tap_key : NULL);
 		radius_set_handler(d.radius, authreq_on_request, d.authreq);
+		d.radius_rest = radius_rest_new(d.http, d.radius);
 	}
 	OPENSSL_cleanse(d.tap_key, sizeof(d.tap_key));
 
@@ -201,7 +204,8 @@ main(int argc, char *argv[])
 	event_free(d.ev_term);
 	event_free(d.ev_int);
 	authreq_free(d.authreq);
-	radius_free(d.radius);
+	radius_free(d.radius);		/* answers the parked REST calls: 503 */
+	radius_rest_free(d.radius_rest);
 	radius_pkt_cleanup();
 	approval_cleanup();
 	http_free(d.http);
@@ -335,8 +339,8 @@ main_reload(struct daemon *d)
 		conf_free(nc);
 		return;
 	}
-	if (d->radius == NULL && nc->nradius_listens > 0)
-		log_warnx("reload: radius-listen takes effect at restart");
+	if (d->radius == NULL && radius_wanted(nc))
+		log_warnx("reload: radius-listen and rest clients take effect at restart");
 	attest_trust_free(d->trust);
 	d->trust = trust;
 	webflow_reconf(d->webflow, nc, trust);
