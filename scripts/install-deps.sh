@@ -8,7 +8,7 @@ PACKAGES="
 build-essential autoconf automake libtool pkg-config
 libevent-dev libssl-dev libldap2-dev libfido2-dev libcbor-dev
 libjansson-dev libcmocka-dev libfreeradius-dev libtalloc-dev libpcre3-dev
-freeradius freeradius-common freeradius-utils libpam-radius-auth pamtester
+freeradius freeradius-common freeradius-rest freeradius-utils libpam-radius-auth pamtester
 slapd ldap-utils
 clang libclang-rt-14-dev
 curl python3 procps openssl
