@@ -250,6 +250,28 @@ check "a well-formed call: 200 with an Access-Challenge in rlm_rest's form" sh -
 	"[ '$st' = 200 ] &&
 	grep -q '\"control:Response-Packet-Type\": *\"Access-Challenge\"' '$T/body' &&
 	grep -q '\"reply:State\": *\"0x' '$T/body'"
+
+# Hold mode through FreeRADIUS: the HTTP request waits for the approval or
+# the hold timeout; a caller that goes away ends its request.
+sed -i 's/^\(radius-client 127\.0\.0\.1 .*\) rest$/\1 mode hold hold-timeout 3s rest/' "$CONF"
+kill -HUP "$DAEMON_PID"
+sleep 1
+g0=$(metric gone)
+curl -s -o /dev/null --max-time 1 -u "freeradius:$SECRET" -H 'Content-Type: application/json' \
+	--data-binary '{"User-Name":{"type":"string","value":["bob"]}}' \
+	"$URL/api/v1/radius/authorize" || true
+sleep 0.5
+g1=$(metric gone)
+check "hold mode: a caller that gives up after 1 s ends its request (gone ${g0:-?} -> ${g1:-?})" \
+	sh -c "[ '${g1:-0}' -gt '${g0:-0}' ]"
+check "and nothing waits any more" sh -c "[ \"\$(curl -s '$URL/metrics' |
+	sed -n 's/^latchkey_radius_requests_in_flight //p')\" = 0 ]"
+pause
+t0=$(date +%s)
+ask "$FR_PORT" alice
+t1=$(date +%s)
+check "hold mode through FreeRADIUS: no approval, Access-Reject after the hold timeout ($((t1 - t0)) s)" \
+	sh -c "grep -q 'Received Access-Reject' '$T/out' && [ $((t1 - t0)) -ge 2 ]"
 check "latchkeyd is still alive" kill -0 "$DAEMON_PID"
 [ "$nfail" -eq 0 ] && [ -z "${VERBOSE_FR:-}" ] || {
 	tail -n 40 "$T/daemon.log" | sed 's/^/# daemon: /'
