@@ -5,7 +5,10 @@
  * known reason; a request that decodes must keep the rules radius_pkt.h
  * promises (Access-Request only, Proxy-State never without a verified
  * Message-Authenticator, strings free of NUL) and must be answerable: the
- * reply starts with Message-Authenticator and fits 4096 octets.
+ * reply starts with Message-Authenticator and fits 4096 octets.  Then the
+ * challenge path's next step: the State it brings must not open (only a
+ * node seals one: anything the fuzzer makes is a forgery), and a State
+ * sealed for its User-Name must open for that name.
  */
 #undef PACKAGE_BUGREPORT
 #undef PACKAGE_NAME
@@ -20,14 +23,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "radius_pkt.h"
+#include "vpnstate.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 #define FUZZ_SECRET	"fuzz-secret"
+#define FUZZ_NOW	((time_t)1796601600)
+
+static struct vpnstate_ctx	*fuzz_vs;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -41,7 +49,27 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		fprintf(stderr, "%s\n", err);
 		abort();
 	}
+	fuzz_vs = vpnstate_new((const unsigned char *)"fuzz-tap-key-0123456789abcdef-01");
 	return 0;
+}
+
+static void
+fuzz_state(const struct radius_pkt *p)
+{
+	struct vpnstate		 vs, out;
+	unsigned char		 sealed[VPNSTATE_LEN];
+	const char		*user = p->user_name != NULL ? p->user_name : "";
+
+	if (p->state.buf != NULL && vpnstate_open(fuzz_vs, p->state.buf, p->state.len,
+	    user, FUZZ_NOW, &out) != VPNSTATE_FORGED)
+		abort();	/* a State nobody sealed opened */
+	memset(&vs, 0, sizeof(vs));
+	memcpy(vs.code, "K7Q2MX", 7);
+	vs.expiry = FUZZ_NOW + 300;
+	vpnstate_seal(fuzz_vs, user, &vs, NULL, sealed);
+	if (vpnstate_open(fuzz_vs, sealed, sizeof(sealed), user, FUZZ_NOW, &out) !=
+	    VPNSTATE_OK || strcmp(out.code, "K7Q2MX") != 0 || out.expiry != vs.expiry)
+		abort();
 }
 
 static void
@@ -86,6 +114,7 @@ fuzz_one(const uint8_t *data, size_t size, int require_ma)
 			abort();
 	} else if (err[0] == '\0')
 		abort();	/* a refusal says why */
+	fuzz_state(p);
 	radius_pkt_free(p);
 }
 
