@@ -108,7 +108,7 @@ test('VPN login: challenge, approval on /vpn with a passkey in the browser, ' +
 	// The VPN asks; latchkey answers with a challenge naming the page.
 	const c = await vpnAsk(null);
 	assert.equal(c.type, 'Access-Challenge', `the VPN is challenged:\n${c.out}`);
-	assert.match(c.state ?? '', /^0x[0-9a-f]{32}$/, 'with a 16-octet State');
+	assert.match(c.state ?? '', /^0x[0-9a-f]{118}$/, 'with a 59-octet sealed State');
 	const text = c.messages.join('');
 	const m = /(\S+\/vpn\?code=([A-Z0-9]{6})), code ([A-Z0-9]{3}-[A-Z0-9]{3}), then press Continue/
 	    .exec(text);
