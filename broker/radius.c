@@ -165,6 +165,7 @@ static void	radius_send(struct radius_listener *, const unsigned char *, size_t,
 		    const struct sockaddr_storage *, socklen_t, const char *);
 static void	radius_count_drop(struct radius *, const char *);
 static void	radius_log_unknown(struct radius *, const struct radius_addr *, uint64_t);
+static int	radius_log_may(struct radius *, const struct radius_addr *, uint64_t);
 static int	radius_addr_of(const struct sockaddr_storage *, struct radius_addr *);
 static void	radius_peer_fmt(const struct radius_addr *, char *, size_t, int);
 static int	radius_net_match(const unsigned char *, const unsigned char *, unsigned int);
@@ -442,9 +443,12 @@ radius_req_inject(struct radius *r, const struct sockaddr *peer, const char *sec
 		    (best == NULL || c->prefix > best->prefix))
 			best = c;
 	}
+	/* Refusals are logged as unknown clients are: once a minute per address. */
 	if (best == NULL) {
-		log_warnx("RADIUS over HTTP from %s, which matches no radius-client "
-		    "marked rest: refused", host);
+		if (radius_log_may(r, &a, util_now_ms()))
+			log_warnx("RADIUS over HTTP from %s, which matches no "
+			    "radius-client marked rest: refused (logged once a "
+			    "minute per address)", host);
 		goto refuse;
 	}
 	/* Same-size buffers: the comparison time tells nothing of the secret. */
@@ -458,8 +462,10 @@ radius_req_inject(struct radius *r, const struct sockaddr *peer, const char *sec
 	explicit_bzero(want, sizeof(want));
 	explicit_bzero(got, sizeof(got));
 	if (!same) {
-		log_warnx("RADIUS over HTTP from %s (client %s): wrong or missing "
-		    "shared secret: refused", host, best->name);
+		if (radius_log_may(r, &a, util_now_ms()))
+			log_warnx("RADIUS over HTTP from %s (client %s): wrong or "
+			    "missing shared secret: refused (logged once a minute "
+			    "per address)", host, best->name);
 		goto refuse;
 	}
 	best->nrequests++;
@@ -747,8 +753,20 @@ radius_count_drop(struct radius *r, const char *reason)
 static void
 radius_log_unknown(struct radius *r, const struct radius_addr *a, uint64_t now)
 {
+	char	 host[RADIUS_PEER_LEN];
+
+	if (!radius_log_may(r, a, now))
+		return;
+	radius_peer_fmt(a, host, sizeof(host), 0);
+	log_warnx("RADIUS: request from %s, which matches no radius-client: dropped "
+	    "(logged once a minute per address)", host);
+}
+
+/* 1: a line about this address may be logged now (and is counted). */
+static int
+radius_log_may(struct radius *r, const struct radius_addr *a, uint64_t now)
+{
 	struct radius_unknown	*s;
-	char			 host[RADIUS_PEER_LEN];
 	unsigned int		 h = 0;
 	size_t			 i;
 
@@ -757,20 +775,18 @@ radius_log_unknown(struct radius *r, const struct radius_addr *a, uint64_t now)
 	s = &r->unknown[h % RADIUS_UNKNOWN_SLOTS];
 	if (s->af == a->af && memcmp(s->addr, a->addr, sizeof(s->addr)) == 0 &&
 	    now - s->last_ms < RADIUS_UNKNOWN_LOG_MS)
-		return;
+		return 0;
 	if (now - r->unknown_window_ms >= RADIUS_UNKNOWN_LOG_MS || r->unknown_window_ms == 0) {
 		r->unknown_window_ms = now;
 		r->unknown_logged = 0;
 	}
 	if (r->unknown_logged >= RADIUS_UNKNOWN_LOG_MAX)
-		return;
+		return 0;
 	r->unknown_logged++;
 	s->af = a->af;
 	memcpy(s->addr, a->addr, sizeof(s->addr));
 	s->last_ms = now;
-	radius_peer_fmt(a, host, sizeof(host), 0);
-	log_warnx("RADIUS: request from %s, which matches no radius-client: dropped "
-	    "(logged once a minute per address)", host);
+	return 1;
 }
 
 /* The most specific configured prefix that holds the address. */
