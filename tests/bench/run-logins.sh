@@ -1,0 +1,195 @@
+#!/bin/sh
+# The complete-login benchmark of docs/benchmarks.md (issue 6): challenge-
+# mode VPN logins per second against a live latchkeyd and its embedded
+# slapd (bench_login: Access-Request -> Access-Challenge, the code approved
+# over HTTP with a passkey session, Access-Request with the State ->
+# Access-Accept), beside FreeRADIUS 3.2 answering PAP from a users file
+# (one Access-Request -> Access-Accept: its whole login), in the same run
+# on the same machine.  Not a test.
+# Usage: tests/bench/run-logins.sh [SECONDS]   (make bench-radius runs it
+# after run-radius.sh)
+# BENCH_LOGIN_C: the logins in flight to try (default "4 16 64");
+# BENCH_WINDOWS: FreeRADIUS's requests in flight (default "16 64 256").
+# The best of each side makes the ratio.
+. "$(dirname "$0")/../integration/lib.sh"
+
+secs=${1:-3}
+concs=${BENCH_LOGIN_C:-4 16 64}
+windows=${BENCH_WINDOWS:-16 64 256}
+BENCH_LOGIN=${BENCH_LOGIN:-$top_builddir/tests/bench/bench_login}
+BENCH_RADIUS=${BENCH_RADIUS:-$top_builddir/tests/bench/bench_radius}
+FREERADIUS=${FREERADIUS:-$(command -v freeradius || echo /usr/sbin/freeradius)}
+
+if [ ! -x "$FREERADIUS" ]; then
+	echo "freeradius not installed (Debian package freeradius)" >&2
+	exit 1
+fi
+
+# latchkeyd: a fresh instance, challenge mode for 127.0.0.1, the RADIUS
+# rate limits raised as in run-radius.sh (they guard a real VPN and would
+# measure themselves here), warnings only (each login writes info lines).
+init_instance "$T/inst"
+cat >>"$CONF" <<EOC
+radius-rate-client 1000000/s
+radius-rate-user 1000000/s
+log-level warn
+EOC
+# BENCH_NOSYNC=1, a diagnosis only: the embedded slapd's database without
+# fsync (olcDbNoSync), to show what the durable writes of each login cost.
+if [ -n "${BENCH_NOSYNC:-}" ]; then
+	mdb=$(find "$T/inst/slapd" -name 'olcDatabase={1}mdb.ldif' | head -n 1)
+	sed -i '/^olcDbMaxSize:/a olcDbNoSync: TRUE' "$mdb"
+	echo "BENCH_NOSYNC: slapd without fsync (not the shipped setting)"
+fi
+# BENCH_INDEX=1, a diagnosis only: equality indexes on the attributes the
+# approval searches filter on (id, code hash, user), which the shipped
+# slapd setup does not create; without them each search reads every
+# approval entry, and used ones stay until their expiry (5 minutes).
+if [ -n "${BENCH_INDEX:-}" ]; then
+	mdb=$(find "$T/inst/slapd" -name 'olcDatabase={1}mdb.ldif' | head -n 1)
+	for a in latchkeyApprovalId latchkeyApprovalCodeHash latchkeyApprovalUser; do
+		sed -i "/^olcDbIndex: objectClass eq/a olcDbIndex: $a eq" "$mdb"
+	done
+	echo "BENCH_INDEX: slapd with approval indexes (not the shipped setting)"
+fi
+start_daemon "$CONF" "$T/daemon.log"
+if ! wait_for "$URL/readyz" 200 20; then
+	echo "latchkeyd did not become ready:" >&2
+	cat "$T/daemon.log" >&2
+	exit 1
+fi
+
+# As many users as the most logins in flight: each has one at a time.
+nusers=0
+for c in $concs; do
+	[ "$c" -gt "$nusers" ] && nusers=$c
+done
+: >"$T/users"
+i=0
+while [ "$i" -lt "$nusers" ]; do
+	ctl user add "login$i" >/dev/null
+	echo "login$i $(ctl tap issue "login$i" | tail -n 1)" >>"$T/users"
+	i=$((i + 1))
+done
+
+# FreeRADIUS: a minimal configuration (one listener, one client, the files
+# and pap modules, one user), in the foreground, logging nothing.
+FR=$T/freeradius
+FR_PORT=$(free_port)
+mkdir -p "$FR"
+cp "$T/inst/radius-secret" "$FR/secret"
+FR_SECRET=$(cat "$FR/secret")
+cat >"$FR/radiusd.conf" <<EOF
+prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = $FR
+sbindir = /usr/sbin
+logdir = $FR
+raddbdir = $FR
+radacctdir = $FR
+name = freeradius
+confdir = $FR
+modconfdir = $FR
+certdir = $FR
+cadir = $FR
+run_dir = $FR
+db_dir = $FR
+libdir = /usr/lib/freeradius
+pidfile = $FR/radiusd.pid
+max_request_time = 30
+cleanup_delay = 5
+max_requests = 1048576
+hostname_lookups = no
+log {
+	destination = null
+	auth = no
+	auth_badpass = no
+	auth_goodpass = no
+}
+security {
+	allow_core_dumps = no
+	max_attributes = 200
+	reject_delay = 0
+	status_server = no
+}
+thread pool {
+	start_servers = 5
+	max_servers = 32
+	min_spare_servers = 3
+	max_spare_servers = 10
+	max_requests_per_server = 0
+}
+client localhost {
+	ipaddr = 127.0.0.1
+	secret = "$FR_SECRET"
+	require_message_authenticator = yes
+}
+modules {
+	pap {
+	}
+	files {
+		filename = $FR/users
+	}
+}
+server default {
+	listen {
+		type = auth
+		ipaddr = 127.0.0.1
+		port = $FR_PORT
+	}
+	authorize {
+		files
+		pap
+	}
+	authenticate {
+		Auth-Type PAP {
+			pap
+		}
+	}
+}
+EOF
+printf 'bench\tCleartext-Password := "x"\n' >"$FR/users"
+"$FREERADIUS" -f -d "$FR" >"$T/freeradius.log" 2>&1 &
+FR_PID=$!
+PIDS="$PIDS $FR_PID"
+# Ready when it answers one login.
+n=50
+while ! "$BENCH_RADIUS" 127.0.0.1 "$FR_PORT" "$FR/secret" accept 0.2 1 0 bench \
+    >/dev/null 2>&1; do
+	n=$((n - 1))
+	if [ "$n" -eq 0 ] || ! kill -0 "$FR_PID" 2>/dev/null; then
+		echo "freeradius did not answer:" >&2
+		cat "$T/freeradius.log" >&2
+		"$FREERADIUS" -XC -d "$FR" >&2 || true
+		exit 1
+	fi
+	sleep 0.1
+done
+
+# One process enrols the users, then runs each concurrency in turn (the
+# sessions stay fresh: a few seconds each).
+lk_best=0
+lines=$("$BENCH_LOGIN" "$URL" "$RADIUS_PORT" "$T/inst/radius-secret" "$T/users" \
+    "$secs" $concs) || {
+	echo "$lines"
+	echo "bench_login failed; latchkeyd's log:" >&2
+	tail -n 20 "$T/daemon.log" >&2
+	exit 1
+}
+echo "$lines" | sed 's/^/latchkey /'
+for r in $(echo "$lines" | sed -n 's/^logins C=[0-9]*: \([0-9]*\)\/s .*/\1/p'); do
+	[ "$r" -gt "$lk_best" ] && lk_best=$r
+done
+fr_best=0
+for w in $windows; do
+	line=$("$BENCH_RADIUS" 127.0.0.1 "$FR_PORT" "$FR/secret" accept "$secs" "$w" 0 bench)
+	echo "freeradius-pap $line"
+	r=$(echo "$line" | sed -n 's/^[a-z]* W=[0-9]*: \([0-9]*\)\/s .*/\1/p')
+	[ "${r:-0}" -gt "$fr_best" ] && fr_best=$r
+done
+echo "best: latchkey complete logins $lk_best/s, FreeRADIUS PAP logins $fr_best/s"
+awk -v a="$lk_best" -v b="$fr_best" 'BEGIN {
+	printf "ratio latchkey logins / FreeRADIUS PAP logins: %.3f\n", a / b
+}'
+curl -s "$URL/metrics" | grep -E '^latchkey_vpn_(challenges|approvals_unpublished)' || true
