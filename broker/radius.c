@@ -60,6 +60,7 @@ struct radius_listener {
 	struct radius	*r;
 	char		*name;		/* as configured */
 	int		 fd;
+	int		 wildcard;	/* 0.0.0.0 or ::: answer from each datagram's address */
 	struct event	*ev;
 };
 
@@ -131,6 +132,7 @@ struct radius_req {
 	int				 legacy;
 	uint64_t			 hold_ms;
 	char				 peer[RADIUS_PEER_LEN];
+	struct radius_local		 local;		/* the address it was sent to */
 	struct event			*ev_expire;
 };
 
@@ -154,7 +156,7 @@ static const struct radius_client *radius_client_match(const struct radius *,
 static void	radius_on_read(evutil_socket_t, short, void *);
 static void	radius_on_expire(evutil_socket_t, short, void *);
 static void	radius_datagram(struct radius_listener *, const unsigned char *, size_t,
-		    const struct sockaddr_storage *, socklen_t);
+		    const struct sockaddr_storage *, socklen_t, const struct radius_local *);
 static int	radius_admit(struct radius *, struct radius_client *,
 		    const struct radius_pkt *, uint64_t);
 static struct radius_req *radius_req_start(struct radius *, const struct radius_client *,
@@ -162,7 +164,8 @@ static struct radius_req *radius_req_start(struct radius *, const struct radius_
 static void	radius_req_end(struct radius_req *);
 static void	radius_default_handler(struct radius_req *, void *);
 static void	radius_send(struct radius_listener *, const unsigned char *, size_t,
-		    const struct sockaddr_storage *, socklen_t, const char *);
+		    const struct sockaddr_storage *, socklen_t, const char *,
+		    const struct radius_local *);
 static void	radius_count_drop(struct radius *, const char *);
 static void	radius_log_unknown(struct radius *, const struct radius_addr *, uint64_t);
 static int	radius_log_may(struct radius *, const struct radius_addr *, uint64_t);
@@ -376,7 +379,8 @@ radius_req_answer(struct radius_req *req, const struct radius_reply *rep)
 		radius_req_drop(req, "reply_failed");
 		return;
 	}
-	radius_send(req->l, out, outlen, &req->pkt->src, req->pkt->srclen, req->peer);
+	radius_send(req->l, out, outlen, &req->pkt->src, req->pkt->srclen, req->peer,
+	    &req->local);
 	if (rep->code == RADIUS_CODE_ACCESS_ACCEPT)
 		r->replies[0]++;
 	else if (rep->code == RADIUS_CODE_ACCESS_REJECT)
@@ -502,20 +506,21 @@ radius_on_read(evutil_socket_t fd, short ev, void *arg)
 	struct radius_listener	*l = arg;
 	unsigned char		 buf[RADIUS_PKT_MAX_LEN + 1];	/* one more: oversized */
 	struct sockaddr_storage	 ss;
-	socklen_t		 sslen;
-	ssize_t			 n;
+	struct radius_local	 loc;
+	unsigned int		 sslen;
+	long			 n;
 	int			 i;
 
 	(void)ev;
 	for (i = 0; i < RADIUS_READ_BATCH; i++) {
 		sslen = sizeof(ss);
-		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss, &sslen);
+		n = radius_io_recv(fd, l->wildcard, buf, sizeof(buf), &ss, &sslen, &loc);
 		if (n == -1) {
 			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 				log_warn("RADIUS %s: recvfrom", l->name);
 			return;
 		}
-		radius_datagram(l, buf, (size_t)n, &ss, sslen);
+		radius_datagram(l, buf, (size_t)n, &ss, (socklen_t)sslen, &loc);
 	}
 }
 
@@ -536,7 +541,7 @@ radius_on_expire(evutil_socket_t fd, short ev, void *arg)
  */
 static void
 radius_datagram(struct radius_listener *l, const unsigned char *buf, size_t len,
-    const struct sockaddr_storage *ss, socklen_t sslen)
+    const struct sockaddr_storage *ss, socklen_t sslen, const struct radius_local *loc)
 {
 	struct radius			*r = l->r;
 	struct radius_client		*c;
@@ -580,7 +585,7 @@ radius_datagram(struct radius_listener *l, const unsigned char *buf, size_t len,
 			r->dup_answered++;
 			log_debug("RADIUS %s (client %s, id %u): retransmission, "
 			    "reply sent again", peer, c->name, (unsigned)pkt->id);
-			radius_send(l, reply, replylen, ss, sslen, peer);
+			radius_send(l, reply, replylen, ss, sslen, peer, loc);
 		} else {
 			radius_count_drop(r, "duplicate_in_progress");
 			log_debug("RADIUS %s (client %s, id %u): retransmission of "
@@ -596,6 +601,7 @@ radius_datagram(struct radius_listener *l, const unsigned char *buf, size_t len,
 	}
 	req = radius_req_start(r, c, pkt, peer);
 	req->l = l;
+	req->local = *loc;
 	req->dup = radius_cache_add(r->cache, &key);
 	r->handler(req, r->handler_arg);
 }
@@ -715,9 +721,10 @@ radius_default_handler(struct radius_req *req, void *arg)
 /* A full socket buffer loses the reply as the network could: the client retries. */
 static void
 radius_send(struct radius_listener *l, const unsigned char *buf, size_t len,
-    const struct sockaddr_storage *to, socklen_t tolen, const char *peer)
+    const struct sockaddr_storage *to, socklen_t tolen, const char *peer,
+    const struct radius_local *loc)
 {
-	if (sendto(l->fd, buf, len, 0, (const struct sockaddr *)to, tolen) == -1) {
+	if (radius_io_send(l->fd, buf, len, to, tolen, loc) == -1) {
 		log_debug("RADIUS %s: sendto: %s", peer, strerror(errno));
 		radius_count_drop(l->r, "send_failed");
 	}
@@ -864,15 +871,16 @@ radius_peer_fmt(const struct radius_addr *a, char *buf, size_t len, int port)
 }
 
 /*
- * One UDP socket for ADDR:PORT, non-blocking, in the loop.  An IPv6 socket
- * takes IPv6 alone, so [::]:1812 and 0.0.0.0:1812 can both be listed.
+ * One UDP socket for ADDR:PORT, non-blocking, in the loop (radius_io.c:
+ * IPv6 alone on an IPv6 socket; a wildcard one answers from the address
+ * each request was sent to).
  */
 static int
 radius_listen(struct radius *r, const char *name, char *err, size_t errlen)
 {
 	struct radius_listener	*l;
 	struct sockaddr_storage	 ss;
-	int			 sslen = sizeof(ss), on = 1, rcvbuf = RADIUS_RCVBUF;
+	int			 sslen = sizeof(ss);
 
 	if (evutil_parse_sockaddr_port(name, (struct sockaddr *)&ss, &sslen) == -1) {
 		snprintf(err, errlen, "radius-listen %s: not ADDR:PORT", name);
@@ -883,14 +891,8 @@ radius_listen(struct radius *r, const char *name, char *err, size_t errlen)
 	l->r = r;
 	l->fd = -1;
 	l->name = xstrdup(name);
-	if ((l->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
-		goto fail;
-	if (ss.ss_family == AF_INET6 &&
-	    setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
-		goto fail;
-	/* Bursts of logins after a VPN restart: a bigger buffer, if allowed. */
-	(void)setsockopt(l->fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
-	if (bind(l->fd, (struct sockaddr *)&ss, (socklen_t)sslen) == -1)
+	if ((l->fd = radius_io_open((struct sockaddr *)&ss, (unsigned int)sslen,
+	    RADIUS_RCVBUF, &l->wildcard)) == -1)
 		goto fail;
 	if ((l->ev = event_new(r->base, l->fd, EV_READ | EV_PERSIST, radius_on_read, l)) == NULL ||
 	    event_add(l->ev, NULL) == -1) {
@@ -898,7 +900,8 @@ radius_listen(struct radius *r, const char *name, char *err, size_t errlen)
 		    "event loop", name);
 		return -1;
 	}
-	log_info("RADIUS listening on %s (UDP)", name);
+	log_info("RADIUS listening on %s (UDP%s)", name, l->wildcard ?
+	    "; replies from the address each request was sent to" : "");
 	return 0;
 fail:
 	snprintf(err, errlen, "radius-listen %s: %s", name, strerror(errno));

@@ -71,4 +71,39 @@ int		 radius_users_take(struct radius_users *, const char *name, double rate,
 		    double burst, uint64_t now_ms);
 size_t		 radius_users_count(const struct radius_users *);
 
+/*
+ * Socket I/O (radius_io.c).  A socket bound to the wildcard address
+ * (0.0.0.0, ::) learns the address each datagram was sent to
+ * (IP_PKTINFO, IPV6_RECVPKTINFO) and answers from that same address: a
+ * multi-homed appliance otherwise replies from whichever address the
+ * route picks, and the client drops a reply that does not come from the
+ * server it asked (RFC 2865 §3 pairs them by address).
+ */
+struct radius_local {
+	int		 set;		/* learnt from the datagram */
+	uint8_t		 af;		/* 4 or 6 */
+	unsigned char	 addr[16];
+	unsigned int	 ifindex;	/* IPv6: for link-local destinations */
+};
+
+struct sockaddr;
+struct sockaddr_storage;
+
+/*
+ * A UDP socket bound to sa (IPv6 only for an IPv6 address), non-blocking,
+ * with its receive buffer raised to rcvbuf if allowed; *wildcard set when
+ * the address is the wildcard (then the destination of each datagram is
+ * asked for).  The fd, or -1 with errno.
+ */
+int		 radius_io_open(const struct sockaddr *, unsigned int salen, int rcvbuf,
+		    int *wildcard);
+/* recvfrom(2), and the datagram's destination in *loc when wildcard (else unset). */
+long		 radius_io_recv(int fd, int wildcard, unsigned char *buf, size_t len,
+		    struct sockaddr_storage *from, unsigned int *fromlen,
+		    struct radius_local *loc);
+/* sendto(2), from loc's address when it is set.  0 or -1 with errno. */
+int		 radius_io_send(int fd, const unsigned char *buf, size_t len,
+		    const struct sockaddr_storage *to, unsigned int tolen,
+		    const struct radius_local *loc);
+
 #endif

@@ -11,7 +11,7 @@ libjansson-dev libcmocka-dev libfreeradius-dev libtalloc-dev libpcre3-dev
 freeradius freeradius-common freeradius-rest freeradius-utils libpam-radius-auth pamtester
 slapd ldap-utils
 clang libclang-rt-14-dev
-curl python3 procps openssl
+curl python3 procps openssl iproute2
 chromium
 "
 # The browser tests (tests/e2e) run on node and npm; Debian's are enough,
