@@ -280,7 +280,8 @@ slapd_write_config(const char *path, const struct conf *conf, uid_t owner, gid_t
 	static const char *schemas[] = { "core", "cosine", "nis", "inetorgperson" };
 	static const char *indexes[] = { "objectClass eq", "uid eq", "cn eq", "member eq",
 	    "memberOf eq", "latchkeyUserHandle eq", "latchkeyPasskeyId eq",
-	    "latchkeyApprovalExpiry eq" };
+	    "latchkeyApprovalExpiry eq", "latchkeyApprovalId eq", "latchkeyApprovalUser eq",
+	    "latchkeyApprovalCodeHash eq" };
 	char		*who = NULL, *rootdn = NULL, *acl = NULL;
 	FILE		*f;
 	size_t		 i;

@@ -41,17 +41,6 @@ if [ -n "${BENCH_NOSYNC:-}" ]; then
 	sed -i '/^olcDbMaxSize:/a olcDbNoSync: TRUE' "$mdb"
 	echo "BENCH_NOSYNC: slapd without fsync (not the shipped setting)"
 fi
-# BENCH_INDEX=1, a diagnosis only: equality indexes on the attributes the
-# approval searches filter on (id, code hash, user), which the shipped
-# slapd setup does not create; without them each search reads every
-# approval entry, and used ones stay until their expiry (5 minutes).
-if [ -n "${BENCH_INDEX:-}" ]; then
-	mdb=$(find "$T/inst/slapd" -name 'olcDatabase={1}mdb.ldif' | head -n 1)
-	for a in latchkeyApprovalId latchkeyApprovalCodeHash latchkeyApprovalUser; do
-		sed -i "/^olcDbIndex: objectClass eq/a olcDbIndex: $a eq" "$mdb"
-	done
-	echo "BENCH_INDEX: slapd with approval indexes (not the shipped setting)"
-fi
 start_daemon "$CONF" "$T/daemon.log"
 if ! wait_for "$URL/readyz" 200 20; then
 	echo "latchkeyd did not become ready:" >&2
