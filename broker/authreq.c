@@ -79,6 +79,14 @@
 #define AUTHREQ_MARGIN_MS	1000	/* hold mode: answer this long before the client gives up */
 #define AUTHREQ_PUBLISH_MAX	64	/* approvals being written at a time */
 
+/* Why an Access-Reject went out, for /metrics; anything else counts as "other". */
+static const char *const ar_reject_reasons[] = {
+	"no_user_name", "no_key", "state_unknown", "expired", "user_mismatch",
+	"state_used", "too_many_codes", "not_approved", "user_unknown", "directory_error",
+	"other",
+};
+#define AR_REJECT_REASONS	(sizeof(ar_reject_reasons) / sizeof(ar_reject_reasons[0]))
+
 enum ar_state {
 	AR_NEW = 0,	/* arrived */
 	AR_CREATE,	/* adding the approval */
@@ -139,6 +147,7 @@ struct authreq {
 	uint64_t		 unpublished;	/* ... whose approval was not written */
 	uint64_t		 publish_failed;	/* ... the directory refused */
 	uint64_t		 unpublished_logged;	/* util_now_ms of the last warning */
+	uint64_t		 rejects[AR_REJECT_REASONS];	/* by ar_reject_reasons */
 	struct ar_pap		*pap;		/* legacy passwords (authreq_pap.c) */
 };
 
@@ -671,7 +680,12 @@ static void
 ar_reject(struct ar_req *r, struct radius_req *req, const char *why, const char *msg)
 {
 	struct radius_reply	 rep;
+	size_t			 i;
 
+	for (i = 0; i < AR_REJECT_REASONS - 1; i++)
+		if (strcmp(ar_reject_reasons[i], why) == 0)
+			break;
+	r->ar->rejects[i]++;
 	memset(&rep, 0, sizeof(rep));
 	rep.code = RADIUS_CODE_ACCESS_REJECT;
 	rep.message = msg;
@@ -859,6 +873,8 @@ static void
 ar_metrics(struct evbuffer *b, void *arg)
 {
 	struct authreq	*ar = arg;
+	char		 labels[64];
+	size_t		 i;
 
 	metrics_family(b, "latchkey_vpn_challenges_total", "counter",
 	    "New VPN sign-ins answered with an Access-Challenge.");
@@ -870,6 +886,13 @@ ar_metrics(struct evbuffer *b, void *arg)
 	    (double)ar->unpublished);
 	metrics_sample(b, "latchkey_vpn_approvals_unpublished_total", "reason=\"refused\"",
 	    (double)ar->publish_failed);
+	metrics_family(b, "latchkey_vpn_rejects_total", "counter",
+	    "VPN sign-ins answered with an Access-Reject, by reason (forged or unknown "
+	    "State, expired, used, too many wrong codes, ...).");
+	for (i = 0; i < AR_REJECT_REASONS; i++) {
+		snprintf(labels, sizeof(labels), "reason=\"%s\"", ar_reject_reasons[i]);
+		metrics_sample(b, "latchkey_vpn_rejects_total", labels, (double)ar->rejects[i]);
+	}
 	metrics_family(b, "latchkey_vpn_approvals_writing", "gauge",
 	    "Pending approvals being written to the directory.");
 	metrics_sample(b, "latchkey_vpn_approvals_writing", NULL, (double)ar->npubs);

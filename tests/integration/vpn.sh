@@ -62,6 +62,18 @@ check "audit: another user's code refused" \
 	grep -q '"event":"vpn.refused","outcome":"vpn_user_mismatch"' "$AUDIT"
 check "audit: the request removed after five wrong codes" \
 	grep -q '"event":"vpn.refused","outcome":"too_many_codes"' "$AUDIT"
+curl -s "$URL/metrics" >"$T/metrics"
+rejects() {
+	sed -n "s/^latchkey_vpn_rejects_total{reason=\"$1\"} //p" "$T/metrics"
+}
+check "metrics: Access-Rejects counted by reason: forged State (3 and more)" \
+	test "$(rejects state_unknown)" -ge 3
+check "metrics: ... a used State brought back (1 and more)" test "$(rejects state_used)" -ge 1
+check "metrics: ... after five wrong codes (1)" test "$(rejects too_many_codes)" -eq 1
+check "metrics: ... an expired approval (1)" test "$(rejects expired)" -eq 1
+check "metrics: the new challenges are counted, and every one was written" sh -c \
+	"grep -Eq '^latchkey_vpn_challenges_total [1-9]' '$T/metrics' &&
+	 grep -q '^latchkey_vpn_approvals_unpublished_total{reason=\"busy\"} 0$' '$T/metrics'"
 check "no approval code in the audit trail or the log" sh -c \
 	"! grep -Eq 'code=[A-Z0-9]{6}|code [A-Z0-9]{3}-[A-Z0-9]{3}' '$AUDIT' '$T/daemon.log'"
 count_approvals() {
