@@ -46,12 +46,16 @@ live_answer(int fd, struct radius_pkt *p, const char *secret)
 		printf("reply failed: %s\n", err);
 		return;
 	}
+	/*
+	 * Said before the reply leaves: the test reads this line as soon as
+	 * radclient has its answer, and on a busy machine this process may
+	 * not run again before then.
+	 */
+	printf("challenged %s id %u state %zu\n", p->user_name ?
+	    p->user_name : "?", p->id, p->state.len);
 	if (sendto(fd, out, outlen, 0, (struct sockaddr *)&p->src,
 	    p->srclen) == -1)
 		perror("sendto");
-	else
-		printf("challenged %s id %u state %zu\n", p->user_name ?
-		    p->user_name : "?", p->id, p->state.len);
 }
 
 int
