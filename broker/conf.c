@@ -273,6 +273,7 @@ conf_free(struct conf *conf)
 	free(conf->ldap_uris);
 	for (i = 0; i < conf->nradius_clients; i++) {
 		free(conf->radius_clients[i].name);
+		free(conf->radius_clients[i].label);
 		free(conf->radius_clients[i].secret_file);
 	}
 	free(conf->radius_clients);
@@ -853,9 +854,11 @@ conf_h_radius_listen(struct conf_ctx *ctx, const struct conf_directive *d,
 }
 
 /*
- * radius-client ADDR[/PREFIX] secret-file PATH [mode challenge|hold]
- * [hold-timeout DUR] [require-message-authenticator yes|no] [legacy]
- * [rest].  rest: the client (a FreeRADIUS in front, plugins/freeradius)
+ * radius-client ADDR[/PREFIX] secret-file PATH [name LABEL]
+ * [mode challenge|hold] [hold-timeout DUR]
+ * [require-message-authenticator yes|no] [legacy] [rest].  LABEL names
+ * the client in logs, audit lines, metrics and the portal ("fortigate-hq"):
+ * 1 to 64 letters, digits, '.', '-' and '_', unique; default the address.  rest: the client (a FreeRADIUS in front, plugins/freeradius)
  * may also hand requests over HTTP (radius_rest.c), with its secret.
  * The secret is read by radius.c as root, never here.  hold-timeout stays
  * at or under 30 s (RADIUS_REQ_MAX_MS): the answer must beat the client's
@@ -867,6 +870,7 @@ conf_h_radius_client(struct conf_ctx *ctx, const struct conf_directive *d,
 {
 	struct conf		*conf = ctx->conf;
 	struct conf_radius_client c;
+	const char		*label = NULL;
 	char			*addr, *slash, *end;
 	unsigned long		 prefix;
 	int			 i, af;
@@ -893,6 +897,13 @@ conf_h_radius_client(struct conf_ctx *ctx, const struct conf_directive *d,
 		if (strcmp(argv[i], "secret-file") == 0 && i + 1 < argc &&
 		    c.secret_file == NULL) {
 			c.secret_file = argv[++i];
+		} else if (strcmp(argv[i], "name") == 0 && i + 1 < argc && label == NULL) {
+			label = argv[++i];
+			if (strlen(label) < 1 || strlen(label) > 64 ||
+			    strspn(label, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			    "0123456789.-_") != strlen(label))
+				return conf_error(ctx, ctx->line, "%s: name \"%s\" is not 1 "
+				    "to 64 letters, digits, '.', '-' or '_'", d->name, label);
 		} else if (strcmp(argv[i], "mode") == 0 && i + 1 < argc) {
 			i++;
 			if (strcmp(argv[i], "challenge") == 0)
@@ -929,18 +940,29 @@ conf_h_radius_client(struct conf_ctx *ctx, const struct conf_directive *d,
 		} else
 			return conf_error(ctx, ctx->line, "%s: unexpected "
 			    "\"%s\" (expects ADDR[/PREFIX] secret-file PATH "
-			    "[mode challenge|hold] [hold-timeout DUR] "
+			    "[name LABEL] [mode challenge|hold] [hold-timeout DUR] "
 			    "[require-message-authenticator yes|no] [legacy] [rest])",
 			    d->name, argv[i]);
 	}
 	if (c.secret_file == NULL || *c.secret_file == '\0')
 		return conf_error(ctx, ctx->line, "%s: %s needs secret-file "
 		    "PATH", d->name, argv[1]);
-	for (i = 0; i < (int)conf->nradius_clients; i++)
+	for (i = 0; i < (int)conf->nradius_clients; i++) {
 		if (strcmp(conf->radius_clients[i].name, argv[1]) == 0)
 			return conf_error(ctx, ctx->line, "%s: %s is listed "
 			    "twice", d->name, argv[1]);
+		/* A label is a name: it may not stand for two clients, nor look like another's address. */
+		if (label != NULL && (strcmp(label, conf->radius_clients[i].label != NULL ?
+		    conf->radius_clients[i].label : conf->radius_clients[i].name) == 0))
+			return conf_error(ctx, ctx->line, "%s: the name %s is taken by "
+			    "radius-client %s", d->name, label, conf->radius_clients[i].name);
+		if (conf->radius_clients[i].label != NULL &&
+		    strcmp(conf->radius_clients[i].label, argv[1]) == 0)
+			return conf_error(ctx, ctx->line, "%s: %s is the name of "
+			    "radius-client %s", d->name, argv[1], conf->radius_clients[i].name);
+	}
 	c.name = xstrdup(argv[1]);
+	c.label = label != NULL ? xstrdup(label) : NULL;
 	c.secret_file = conf_resolve(ctx, c.secret_file);
 	conf->radius_clients = xreallocarray(conf->radius_clients,
 	    conf->nradius_clients + 1, sizeof(*conf->radius_clients));

@@ -24,6 +24,7 @@ struct conf_listen {
 
 struct conf_radius_client {
 	char			*name;		/* address or CIDR as written */
+	char			*label;		/* name LABEL: how logs, metrics and the portal call it; NULL: name */
 	char			*secret_file;
 	enum conf_radius_mode	 mode;
 	int			 legacy;	/* legacy (PAP) passwords allowed, where policy allows */

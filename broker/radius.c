@@ -936,7 +936,8 @@ radius_client_init(struct radius_client *c, const struct conf_radius_client *cc,
 	size_t		 i;
 	int		 ok, rv;
 
-	c->name = xstrdup(cc->name);
+	/* How logs, audit lines, metrics and the portal call it; the address is parsed below. */
+	c->name = xstrdup(cc->label != NULL ? cc->label : cc->name);
 	c->secret_file = xstrdup(cc->secret_file);
 	c->mode = cc->mode;
 	c->legacy = cc->legacy;

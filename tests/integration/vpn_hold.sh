@@ -16,9 +16,9 @@ if ! command -v radclient >/dev/null 2>&1; then
 fi
 
 init_instance "$T/inst"
-sed -i "s|^\(radius-client 127.0.0.1 .*\)$|\1 mode hold hold-timeout 10s|" "$CONF"
-check "the RADIUS client for 127.0.0.1 is in hold mode" \
-	grep -q "^radius-client 127.0.0.1 .* mode hold hold-timeout 10s" "$CONF"
+sed -i "s|^\(radius-client 127.0.0.1 .*\)$|\1 name office-vpn mode hold hold-timeout 10s|" "$CONF"
+check "the RADIUS client for 127.0.0.1 is in hold mode, named office-vpn" \
+	grep -q "^radius-client 127.0.0.1 .* name office-vpn mode hold hold-timeout 10s" "$CONF"
 SECRET=$(cat "$T/inst/radius-secret")
 mkdir -p "$T/drv"
 chmod 755 "$T/drv"
@@ -90,6 +90,9 @@ check "audit: the request held" grep -q '"event":"vpn.held","outcome":"success"'
 check "audit: one VPN login" \
 	test "$(grep -c '"event":"vpn.login","outcome":"success"' "$AUDIT")" = 1
 check "audit: bob not approved" grep -q '"event":"vpn.login","outcome":"not_approved"' "$AUDIT"
+check "audit and metrics call the client by its name" sh -c \
+	"grep -q '\"radiusClient\":\"office-vpn\"' '$AUDIT' &&
+	 test \"\$(curl -s '$URL/metrics' | grep -c '^latchkey_radius_requests_total{client=\\\"office-vpn\\\"} [1-9]')\" = 1"
 if [ "$nfail" -gt 0 ]; then
 	sed 's/^/# alice: /' "$T/alice.out"
 	sed 's/^/# bob: /' "$T/bob.out"

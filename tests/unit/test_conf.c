@@ -574,7 +574,7 @@ static const struct {
 	{ "state-dir /s\nradius-listen 127.0.0.1:1812\n"
 	  "radius-client 10.0.0.1 secret s\n", NAME ":3: radius-client: "
 	  "unexpected \"secret\" (expects ADDR[/PREFIX] secret-file PATH "
-	  "[mode challenge|hold] [hold-timeout DUR] "
+	  "[name LABEL] [mode challenge|hold] [hold-timeout DUR] "
 	  "[require-message-authenticator yes|no] [legacy] [rest])" },
 	{ "state-dir /s\nradius-listen 127.0.0.1:1812\n"
 	  "radius-client 10.0.0.1 secret-file s hold-timeout 31s\n", NAME ":3: "
@@ -864,6 +864,39 @@ test_radius_rest(void **state)
 	    NAME ":2: radius-client: no radius-listen is configured");
 }
 
+/* name LABEL: how the client is called; its address still matches. */
+static void
+test_radius_client_name(void **state)
+{
+	struct conf	*c;
+
+	(void)state;
+	c = ok(NAME, "state-dir /s\nradius-listen 127.0.0.1:1812\n"
+	    "radius-client 10.0.1.0/24 secret-file s name fortigate-hq mode hold\n"
+	    "radius-client 10.0.2.1 secret-file s\n");
+	assert_string_equal(c->radius_clients[0].name, "10.0.1.0/24");
+	assert_string_equal(c->radius_clients[0].label, "fortigate-hq");
+	assert_int_equal(c->radius_clients[0].mode, CONF_RADIUS_HOLD);
+	assert_null(c->radius_clients[1].label);
+	conf_free(c);
+	refused("state-dir /s\nradius-listen 127.0.0.1:1812\n"
+	    "radius-client 10.0.1.1 secret-file s name vpn/hq\n",
+	    NAME ":3: radius-client: name \"vpn/hq\" is not 1 to 64 letters, digits, "
+	    "'.', '-' or '_'");
+	refused("state-dir /s\nradius-listen 127.0.0.1:1812\n"
+	    "radius-client 10.0.1.1 secret-file s name vpn\n"
+	    "radius-client 10.0.1.2 secret-file s name vpn\n",
+	    NAME ":4: radius-client: the name vpn is taken by radius-client 10.0.1.1");
+	refused("state-dir /s\nradius-listen 127.0.0.1:1812\n"
+	    "radius-client 10.0.1.1 secret-file s\n"
+	    "radius-client 10.0.1.2 secret-file s name 10.0.1.1\n",
+	    NAME ":4: radius-client: the name 10.0.1.1 is taken by radius-client 10.0.1.1");
+	refused("state-dir /s\nradius-listen 127.0.0.1:1812\n"
+	    "radius-client 10.0.1.2 secret-file s name 10.0.1.1\n"
+	    "radius-client 10.0.1.1 secret-file s\n",
+	    NAME ":4: radius-client: 10.0.1.1 is the name of radius-client 10.0.1.2");
+}
+
 static void
 test_free_null(void **state)
 {
@@ -924,6 +957,7 @@ main(void)
 		cmocka_unit_test(test_web_state),
 		cmocka_unit_test(test_radius_rates),
 		cmocka_unit_test(test_radius_rest),
+		cmocka_unit_test(test_radius_client_name),
 		cmocka_unit_test(test_free_null),
 	};
 
