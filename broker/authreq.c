@@ -5,13 +5,15 @@
  * - no State: an approval id, a code from TAP_ALPHABET and an expiry (5
  *   minutes) sealed into the State (vpnstate.h), and an Access-Challenge
  *   carrying it, a Reply-Message with the /vpn address and the code, and
- *   Session-Timeout, the prompt's time (RFC 2865 §5.27).  The reply does
- *   not wait for the directory: the pending approval (the code as a keyed
- *   hash) is published in the background, at most AUTHREQ_PUBLISH_MAX
- *   writes at a time; past that a challenge still goes out but is counted
- *   unpublished (its code cannot be approved), so a flood of requests is
- *   answered at packet speed and never queues writes in front of the
- *   directory.  With the directory down, requests are dropped, so that the
+ *   Session-Timeout, the prompt's time (RFC 2865 §5.27).  While the
+ *   directory keeps up (fewer than AUTHREQ_WAIT_MAX challenges waiting),
+ *   the reply waits for the pending approval (the code as a keyed hash) to
+ *   be written, so the code works the moment the person reads it.  Past
+ *   that the reply goes at once and the approval is written in the
+ *   background, at most AUTHREQ_PUBLISH_MAX at a time; past that too a
+ *   challenge still goes out but is counted unpublished (its code cannot
+ *   be approved), so a flood of requests is answered at packet speed and
+ *   never queues writes in front of the directory.  With the directory down, requests are dropped, so that the
  *   client tries its next server.  The user is not looked up: an unknown
  *   user gets the same challenge, which no sign-in can ever approve (no
  *   user enumeration).
@@ -77,7 +79,8 @@
 #define AUTHREQ_CLASS_MAX	32
 #define AUTHREQ_POLL_MS		500	/* hold mode: how often the approval is read */
 #define AUTHREQ_MARGIN_MS	1000	/* hold mode: answer this long before the client gives up */
-#define AUTHREQ_PUBLISH_MAX	64	/* approvals being written at a time */
+#define AUTHREQ_WAIT_MAX	8	/* challenges waiting for their approval's write */
+#define AUTHREQ_PUBLISH_MAX	64	/* approvals written in the background at a time */
 
 /* Why an Access-Reject went out, for /metrics; anything else counts as "other". */
 static const char *const ar_reject_reasons[] = {
@@ -117,6 +120,7 @@ struct ar_req {
 	struct ar_attrs		 attrs;		/* radius-reply of the user's groups */
 	int			 hold;		/* hold mode */
 	int			 held;		/* hold mode: the approval exists; delete it at the end */
+	int			 waiting;	/* counted in nwaiting (ar_challenge_new) */
 	uint64_t		 deadline_ms;	/* hold mode: answer by (util_now_ms) */
 	struct event		*timer;		/* hold mode: the next read */
 	TAILQ_ENTRY(ar_req)	 entry;
@@ -143,6 +147,7 @@ struct authreq {
 	struct ar_req_list	 reqs;
 	struct ar_pub_list	 pubs;
 	size_t			 npubs;
+	size_t			 nwaiting;	/* challenges waiting for their write */
 	uint64_t		 challenges;	/* new challenges sent */
 	uint64_t		 unpublished;	/* ... whose approval was not written */
 	uint64_t		 publish_failed;	/* ... the directory refused */
@@ -182,6 +187,8 @@ static void	 ar_on_tick(evutil_socket_t, short, void *);
 static void	 ar_on_poll(enum store_err, const struct store_entry *, size_t, void *);
 static void	 ar_on_forgotten(enum store_err, void *);
 static void	 ar_publish(struct authreq *, const struct approval *);
+static void	 ar_on_challenge_written(enum store_err, void *);
+static void	 ar_challenge_sent(struct ar_req *, struct radius_req *);
 static void	 ar_on_published(enum store_err, void *);
 static void	 ar_metrics(struct evbuffer *, void *);
 
@@ -382,8 +389,6 @@ ar_challenge_new(struct ar_req *r, struct radius_req *req)
 	struct authreq	*ar = r->ar;
 	struct vpnstate	 vs;
 	struct approval	 a;
-	char		 url[512], shown[APPROVAL_CODE_LEN + 2];
-	char		 msg[AUTHREQ_MSG_MAX];
 	/* One draw from the CSPRNG: the id, the nonce, octets for the code. */
 	unsigned char	 rnd[APPROVAL_STATE_LEN + VPNSTATE_NONCE_LEN + 24];
 
@@ -397,21 +402,66 @@ ar_challenge_new(struct ar_req *r, struct radius_req *req)
 	vpnstate_seal(ar->vs, r->user, &vs, rnd + sizeof(vs.id), r->st);
 	explicit_bzero(rnd, sizeof(rnd));
 	r->stlen = VPNSTATE_LEN;
+	memcpy(r->code, vs.code, sizeof(r->code));
+	explicit_bzero(&vs, sizeof(vs));
 	memset(&a, 0, sizeof(a));
 	memcpy(a.id, r->id, sizeof(a.id));
 	a.user = r->user;
 	a.client = r->client;
 	a.expiry = r->expiry;
-	if (approval_code_hash(ar->key, vs.code, a.code_hash) == -1)
+	if (approval_code_hash(ar->key, r->code, a.code_hash) == -1)
 		fatalx("authreq: a new code does not hash");
-	ar_publish(ar, &a);
 	ar->challenges++;
+	/*
+	 * While the directory keeps up, the challenge waits for its approval:
+	 * the code works the moment the person reads it.  Past
+	 * AUTHREQ_WAIT_MAX waiting, the reply goes at once and the approval
+	 * is written in the background (ar_publish).
+	 */
+	if (ar->nwaiting < AUTHREQ_WAIT_MAX) {
+		ar->nwaiting++;
+		r->waiting = 1;
+		ar_enter_state(r, AR_CREATE);
+		r->op = approval_create(ar->store, ar->conf->latchkey_base, &a,
+		    ar_on_challenge_written, r);
+		return;
+	}
+	ar_publish(ar, &a);
+	ar_challenge_sent(r, req);
+}
 
-	ar_url(ar, url, sizeof(url));
-	approval_code_display(vs.code, shown);
+/* The approval of a waiting challenge is in the directory (or not). */
+static void
+ar_on_challenge_written(enum store_err err, void *arg)
+{
+	struct ar_req		*r = arg;
+	struct radius_req	*req;
+
+	if (r->waiting && !r->orphan) {
+		r->waiting = 0;
+		r->ar->nwaiting--;
+	}
+	if ((req = ar_arrived(r)) == NULL)
+		return;
+	if (err != STORE_OK) {
+		ar_store_failed(r, req, err, "adding the approval");
+		return;
+	}
+	ar_challenge_sent(r, req);
+}
+
+/* The Access-Challenge with the /vpn address and the code. */
+static void
+ar_challenge_sent(struct ar_req *r, struct radius_req *req)
+{
+	char		 url[512], shown[APPROVAL_CODE_LEN + 2];
+	char		 msg[AUTHREQ_MSG_MAX];
+
+	ar_url(r->ar, url, sizeof(url));
+	approval_code_display(r->code, shown);
 	snprintf(msg, sizeof(msg), "Unlock with your passkey at %s/vpn?code=%s, code %s, "
-	    "then press Continue", url, vs.code, shown);
-	explicit_bzero(&vs, sizeof(vs));
+	    "then press Continue", url, r->code, shown);
+	explicit_bzero(r->code, sizeof(r->code));
 	explicit_bzero(shown, sizeof(shown));
 	audit_event("vpn.challenged", "success", r->user, r->user, r->peer,
 	    json_pack("{s:s, s:s}", "radiusClient", r->client, "approval", r->id));
@@ -895,5 +945,6 @@ ar_metrics(struct evbuffer *b, void *arg)
 	}
 	metrics_family(b, "latchkey_vpn_approvals_writing", "gauge",
 	    "Pending approvals being written to the directory.");
-	metrics_sample(b, "latchkey_vpn_approvals_writing", NULL, (double)ar->npubs);
+	metrics_sample(b, "latchkey_vpn_approvals_writing", NULL,
+	    (double)(ar->npubs + ar->nwaiting));
 }
