@@ -617,13 +617,13 @@ ar_on_lookup(enum store_err err, const struct store_entry *e, size_t n, void *ar
 	}
 	snprintf(r->assurance, sizeof(r->assurance), "%s", a.assurance);
 	approval_clear(&a);
-	/* Single use: whichever request deletes it first gets in. */
+	/* Single use: whichever request marks it used first gets in. */
 	r->held = 0;
 	ar_consume(r);
 }
 
 /*
- * Single use: whichever request deletes the approval first gets in.  The
+ * Single use: whichever request marks the approval used first gets in.  The
  * groups' reply attributes are read before, so that an approval is not
  * spent when they cannot be.
  */
