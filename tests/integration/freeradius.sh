@@ -8,7 +8,8 @@
 # yet", the approval with a passkey (vpn_approve), the Access-Accept with
 # latchkey's Class and a group's reply attribute, the replayed State, an
 # unknown user, and a FreeRADIUS holding the wrong secret.  Then the
-# endpoint itself with curl: bad bodies, no secret.
+# endpoint itself with curl: bad bodies, no secret; Linux PAM's
+# pam_radius_auth under pamtester through FreeRADIUS (as root); hold mode.
 . "$(dirname "$0")/lib.sh"
 
 APPROVE=$top_builddir/tests/integration/vpn_approve
@@ -96,6 +97,13 @@ client localhost {
 	ipaddr = 127.0.0.1
 	secret = "$FR_SECRET"
 	require_message_authenticator = yes
+}
+# Linux PAM's pam_radius_auth 2.0.0 (Debian 12) sends no Message-Authenticator:
+# it gets a client of its own, binding 127.0.0.2.
+client pam {
+	ipaddr = 127.0.0.2
+	secret = "$FR_SECRET"
+	require_message_authenticator = no
 }
 # handled, reject and ok are rlm_always instances (Debian's mods-enabled/always).
 modules {
@@ -250,6 +258,51 @@ check "a well-formed call: 200 with an Access-Challenge in rlm_rest's form" sh -
 	"[ '$st' = 200 ] &&
 	grep -q '\"control:Response-Packet-Type\": *\"Access-Challenge\"' '$T/body' &&
 	grep -q '\"reply:State\": *\"0x' '$T/body'"
+
+# Linux PAM through FreeRADIUS: pam_radius_auth under pamtester (root only:
+# PAM reads services from /etc/pam.d) asks FreeRADIUS from 127.0.0.2; the
+# password prompt is answered with latchkey's challenge, "Not approved yet"
+# before the approval, "successfully authenticated" after it.
+PERSON=$top_srcdir/tests/integration/pam_person.py
+PAM_MOD=
+for d in /lib/x86_64-linux-gnu/security /usr/lib/x86_64-linux-gnu/security \
+    /lib/security /usr/lib/security; do
+	[ -f "$d/pam_radius_auth.so" ] && PAM_MOD=$d/pam_radius_auth.so && break
+done
+if [ "$(id -u)" -ne 0 ] || [ -z "$PAM_MOD" ] || ! command -v pamtester >/dev/null 2>&1; then
+	echo "ok - pamtester through FreeRADIUS # SKIP needs root, pamtester and pam_radius_auth"
+	npass=$((npass + 1))
+else
+	SERVICE=latchkey-fr-test-$$
+	PAM_FILE=/etc/pam.d/$SERVICE
+	fr_cleanup() {
+		rm -f "$PAM_FILE"
+		cleanup
+	}
+	trap fr_cleanup EXIT INT TERM
+	printf '127.0.0.1:%s %s 30 127.0.0.2\n' "$FR_PORT" "$FR_SECRET" >"$T/pam_radius.conf"
+	chmod 600 "$T/pam_radius.conf"
+	printf 'auth required pam_radius_auth.so conf=%s\naccount required pam_permit.so\n' \
+	    "$T/pam_radius.conf" >"$PAM_FILE"
+	ctl tap issue alice >"$T/tap2.out" 2>&1 && tail -n 1 "$T/tap2.out" >"$T/tap-alice2" ||
+		sed 's/^/# /' "$T/tap2.out"
+	pause
+	python3 "$PERSON" "$SERVICE" "$T/term" "$APPROVE" "$URL" "$T/tap-alice2" alice \
+	    >/dev/null 2>&1 || true
+	sed 's/^/# pamtester: /' "$T/term" | tr -d '\r'
+	check "pamtester via FreeRADIUS: the password prompt is answered with latchkey's challenge" \
+	    grep -Eq "Unlock with your passkey at $URL/vpn\?code=[A-Z0-9]{6}, code [A-Z0-9]{3}-[A-Z0-9]{3}, then press Continue" "$T/term"
+	check "  ... Enter before approving: \"Not approved yet\"" grep -q 'Not approved yet' "$T/term"
+	if [ -f "$T/term.approve" ]; then
+		grep -E '^(ok|not ok) ' "$T/term.approve" || true
+		npass=$((npass + $(grep -c '^ok ' "$T/term.approve" || true)))
+		nfail=$((nfail + $(grep -c '^not ok ' "$T/term.approve" || true)))
+	else
+		not_ok "  ... the code was approved on /api/v1/vpn/approve"
+	fi
+	check "  ... after the approval and Enter: \"successfully authenticated\"" \
+	    grep -q "pamtester: successfully authenticated" "$T/term"
+fi
 
 # Hold mode through FreeRADIUS: the HTTP request waits for the approval or
 # the hold timeout; a caller that goes away ends its request.

@@ -72,61 +72,7 @@ ctl tap issue alice >"$T/tap.out" 2>&1 && tail -n 1 "$T/tap.out" >"$T/tap-alice"
 # Writes what the terminal showed to OUT; with APPROVE set, approves the
 # code the challenge showed before pressing Enter; first answers once
 # before approving, to see "Not approved yet".
-cat >"$T/person.py" <<'EOF'
-import os, pty, re, select, subprocess, sys, time
-
-service, out, approve = sys.argv[1], sys.argv[2], sys.argv[3:]
-pid, fd = pty.fork()
-if pid == 0:
-	os.execvp("pamtester", ["pamtester", "-v", service, "alice", "authenticate"])
-seen = b""
-
-def until(pattern, secs):
-	global seen
-	end = time.time() + secs
-	while time.time() < end:
-		m = re.search(pattern, seen)
-		if m:
-			return m
-		r, _, _ = select.select([fd], [], [], 0.2)
-		if r:
-			try:
-				b = os.read(fd, 4096)
-			except OSError:
-				return None
-			if not b:
-				return None
-			seen += b
-	return re.search(pattern, seen)
-
-def answer(text):
-	os.write(fd, text.encode() + b"\r")
-
-try:
-	if until(rb"[Pp]assword: ", 10):
-		answer("not-a-password")
-		m = until(rb"code ([A-Z0-9]{3}-[A-Z0-9]{3}), then press Continue[^\n]*", 40)
-		if m and approve:
-			code = m.group(1).decode()
-			pos = len(seen)
-			# Enter before approving: the VPN is told "Not approved yet".
-			answer("")
-			until(rb"Not approved yet", 10)
-			with open(out + ".approve", "w") as f:
-				subprocess.call(approve + [code], stdout=f, stderr=subprocess.STDOUT)
-			time.sleep(0.2)
-			answer("")
-		until(rb"successfully authenticated|[Ff]ailure|[Ee]rror", 70)
-		until(rb"(?!x)x", 1)	# the rest of the line, until EOF
-finally:
-	with open(out, "wb") as f:
-		f.write(seen)
-	try:
-		os.kill(pid, 9)
-	except ProcessLookupError:
-		pass
-	os.waitpid(pid, 0)
-EOF
+PERSON=$top_srcdir/tests/integration/pam_person.py
 
 metric() {
 	curl -s "$URL/metrics" | sed -n "s/^latchkey_radius_drops_total{reason=\"$1\"} //p"
@@ -136,7 +82,7 @@ metric() {
 #    Message-Authenticator (the default): every request is dropped.
 ma0=$(metric ma_missing)
 printf '127.0.0.1:%s %s 2\n' "$RADIUS_PORT" "$SECRET" >"$T/pam_radius.conf"
-python3 "$T/person.py" "$SERVICE" "$T/term1" >/dev/null 2>&1 || true
+python3 "$PERSON" "$SERVICE" "$T/term1" >/dev/null 2>&1 || true
 ma1=$(metric ma_missing)
 check "pam_radius_auth 2.0.0 sends no Message-Authenticator: its requests are dropped (ma_missing ${ma0:-0} -> ${ma1:-0}) and the login fails" \
     sh -c "[ '${ma1:-0}' -gt '${ma0:-0}' ] && ! grep -q 'successfully authenticated' '$T/term1'"
@@ -150,7 +96,7 @@ check "the client is configured require-message-authenticator no" \
     grep -q '^radius-client 127.0.0.1 .* require-message-authenticator no' "$CONF"
 kill -HUP "$DAEMON_PID"
 sleep 1
-python3 "$T/person.py" "$SERVICE" "$T/term2" "$APPROVE" "$URL" "$T/tap-alice" alice \
+python3 "$PERSON" "$SERVICE" "$T/term2" "$APPROVE" "$URL" "$T/tap-alice" alice \
     >/dev/null 2>&1 || true
 sed 's/^/# pamtester: /' "$T/term2" | tr -d '\r'
 check "the password prompt is answered with a challenge: pam_radius shows the /vpn address and the code" \
