@@ -170,7 +170,7 @@ static const struct conf_directive conf_directives[] = {
 	/* RADIUS */
 	{ .name = "radius-listen", .min_args = 1, .max_args = 1,
 	  .handler = conf_h_radius_listen, .repeatable = 1 },
-	{ .name = "radius-client", .min_args = 3, .max_args = 11,
+	{ .name = "radius-client", .min_args = 3, .max_args = 13,
 	  .handler = conf_h_radius_client, .repeatable = 1 },
 	{ .name = "radius-rate-client", .min_args = 1, .max_args = 1,
 	  .handler = conf_h_rate, .off = F(radius_rate_client) },

@@ -305,8 +305,31 @@ else
 fi
 
 # Hold mode through FreeRADIUS: the HTTP request waits for the approval or
-# the hold timeout; a caller that goes away ends its request.
-sed -i 's/^\(radius-client 127\.0\.0\.1 .*\) rest$/\1 mode hold hold-timeout 3s rest/' "$CONF"
+# the hold timeout; a caller that goes away ends its request.  First a
+# login approved on the portal while FreeRADIUS's request waits
+# (vpn_hold_live, as in vpn_hold.sh: the client named office-vpn, the
+# person at Calling-Station-Id 198.51.100.7).
+HOLD_LIVE=$top_builddir/tests/integration/vpn_hold_live
+sed -i 's/^\(radius-client 127\.0\.0\.1 .*\) rest$/\1 name office-vpn mode hold hold-timeout 12s rest/' "$CONF"
+kill -HUP "$DAEMON_PID"
+sleep 1
+mkdir -p "$T/drv"
+ctl tap issue alice >"$T/tap3.out" 2>&1 && tail -n 1 "$T/tap3.out" >"$T/drv/tap-alice" ||
+	sed 's/^/# /' "$T/tap3.out"
+pause
+printf 'User-Name = "alice"\nMessage-Authenticator = 0x00\nCalling-Station-Id = "198.51.100.7"\n' |
+	radclient -x -r 1 -t 20 "127.0.0.1:$FR_PORT" auth "$FR_SECRET" >"$T/hold.out" 2>&1 &
+HOLD_PID=$!
+rc=0
+"$HOLD_LIVE" "$URL" "$T/drv" alice 198.51.100.7 >"$T/hold-drv.out" 2>"$T/hold-drv.err" || rc=$?
+grep -E '^(ok|not ok) ' "$T/hold-drv.out" | sed 's/^\(ok\|not ok\) - /&hold via FreeRADIUS: /' || true
+npass=$((npass + $(grep -c '^ok ' "$T/hold-drv.out" || true)))
+nfail=$((nfail + $(grep -c '^not ok ' "$T/hold-drv.out" || true)))
+wait "$HOLD_PID" || true
+check "hold mode through FreeRADIUS: approved on the portal, the waiting request gets Access-Accept" \
+	grep -q 'Received Access-Accept' "$T/hold.out"
+check "  ... with Class latchkey:aal2" grep -q 'Class = 0x6c617463686b65793a61616c32' "$T/hold.out"
+sed -i 's/ hold-timeout 12s rest$/ hold-timeout 3s rest/' "$CONF"
 kill -HUP "$DAEMON_PID"
 sleep 1
 g0=$(metric gone)

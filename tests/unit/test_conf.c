@@ -438,7 +438,7 @@ static const struct {
 	{ "state-dir /s /t\n",
 	  NAME ":1: state-dir: expects 1 argument, got 2" },
 	{ "state-dir /s\nradius-client 10.0.0.1 secret-file\n",
-	  NAME ":2: radius-client: expects 3 to 11 arguments, got 2" },
+	  NAME ":2: radius-client: expects 3 to 13 arguments, got 2" },
 	{ "state-dir /s\nuser \"\"\n", NAME ":2: user: empty value" },
 	{ "state-dir \"\"\n", NAME ":1: state-dir: empty path" },
 	/* whole-file checks */
@@ -878,6 +878,16 @@ test_radius_client_name(void **state)
 	assert_string_equal(c->radius_clients[0].label, "fortigate-hq");
 	assert_int_equal(c->radius_clients[0].mode, CONF_RADIUS_HOLD);
 	assert_null(c->radius_clients[1].label);
+	conf_free(c);
+	/* Every option at once fits the directive. */
+	c = ok(NAME, "state-dir /s\nradius-listen 127.0.0.1:1812\n"
+	    "radius-client 10.0.1.0/24 secret-file s name vpn mode hold hold-timeout 12s "
+	    "require-message-authenticator no legacy rest\n");
+	assert_string_equal(c->radius_clients[0].label, "vpn");
+	assert_int_equal(c->radius_clients[0].require_ma, 0);
+	assert_int_equal(c->radius_clients[0].legacy, 1);
+	assert_int_equal(c->radius_clients[0].rest, 1);
+	assert_int_equal(c->radius_clients[0].hold_timeout_ms, 12000);
 	conf_free(c);
 	refused("state-dir /s\nradius-listen 127.0.0.1:1812\n"
 	    "radius-client 10.0.1.1 secret-file s name vpn/hq\n",
