@@ -12,6 +12,7 @@
 # BENCH_WINDOWS: FreeRADIUS's requests in flight (default "16 64 256").
 # The best of each side makes the ratio.
 . "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/freeradius-pap.sh"
 
 secs=${1:-3}
 concs=${BENCH_LOGIN_C:-4 16 64}
@@ -61,100 +62,8 @@ while [ "$i" -lt "$nusers" ]; do
 	i=$((i + 1))
 done
 
-# FreeRADIUS: a minimal configuration (one listener, one client, the files
-# and pap modules, one user), in the foreground, logging nothing.
-FR=$T/freeradius
-FR_PORT=$(free_port)
-mkdir -p "$FR"
-cp "$T/inst/radius-secret" "$FR/secret"
-FR_SECRET=$(cat "$FR/secret")
-cat >"$FR/radiusd.conf" <<EOF
-prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = $FR
-sbindir = /usr/sbin
-logdir = $FR
-raddbdir = $FR
-radacctdir = $FR
-name = freeradius
-confdir = $FR
-modconfdir = $FR
-certdir = $FR
-cadir = $FR
-run_dir = $FR
-db_dir = $FR
-libdir = /usr/lib/freeradius
-pidfile = $FR/radiusd.pid
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 1048576
-hostname_lookups = no
-log {
-	destination = null
-	auth = no
-	auth_badpass = no
-	auth_goodpass = no
-}
-security {
-	allow_core_dumps = no
-	max_attributes = 200
-	reject_delay = 0
-	status_server = no
-}
-thread pool {
-	start_servers = 5
-	max_servers = 32
-	min_spare_servers = 3
-	max_spare_servers = 10
-	max_requests_per_server = 0
-}
-client localhost {
-	ipaddr = 127.0.0.1
-	secret = "$FR_SECRET"
-	require_message_authenticator = yes
-}
-modules {
-	pap {
-	}
-	files {
-		filename = $FR/users
-	}
-}
-server default {
-	listen {
-		type = auth
-		ipaddr = 127.0.0.1
-		port = $FR_PORT
-	}
-	authorize {
-		files
-		pap
-	}
-	authenticate {
-		Auth-Type PAP {
-			pap
-		}
-	}
-}
-EOF
-printf 'bench\tCleartext-Password := "x"\n' >"$FR/users"
-"$FREERADIUS" -f -d "$FR" >"$T/freeradius.log" 2>&1 &
-FR_PID=$!
-PIDS="$PIDS $FR_PID"
-# Ready when it answers one login.
-n=50
-while ! "$BENCH_RADIUS" 127.0.0.1 "$FR_PORT" "$FR/secret" accept 0.2 1 0 bench \
-    >/dev/null 2>&1; do
-	n=$((n - 1))
-	if [ "$n" -eq 0 ] || ! kill -0 "$FR_PID" 2>/dev/null; then
-		echo "freeradius did not answer:" >&2
-		cat "$T/freeradius.log" >&2
-		"$FREERADIUS" -XC -d "$FR" >&2 || true
-		exit 1
-	fi
-	sleep 0.1
-done
+# FreeRADIUS answering PAP from a users file (freeradius-pap.sh).
+freeradius_pap_start
 
 # One process enrols the users, then runs each concurrency in turn (the
 # sessions stay fresh: a few seconds each).

@@ -54,24 +54,7 @@ FR_PORT=$(free_port)
 FR_BAD_PORT=$(free_port)
 FR_SECRET=fr$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 mkdir -p "$FR/mods-enabled" "$FR/sites-enabled"
-cat >"$FR/radiusd.conf" <<EOF
-prefix = /usr
-exec_prefix = /usr
-sysconfdir = /etc
-localstatedir = $FR
-sbindir = /usr/sbin
-logdir = $FR
-raddbdir = $FR
-radacctdir = $FR
-name = freeradius
-confdir = $FR
-modconfdir = $FR
-certdir = $FR
-cadir = $FR
-run_dir = $FR
-db_dir = $FR
-libdir = /usr/lib/freeradius
-pidfile = $FR/radiusd.pid
+{ freeradius_paths "$FR"; cat <<EOF
 max_request_time = 40
 cleanup_delay = 5
 max_requests = 1024
@@ -120,6 +103,7 @@ modules {
 }
 \$INCLUDE sites-enabled/
 EOF
+} >"$FR/radiusd.conf"
 # install_plugin NAME SECRET PORT: the shipped files, as an admin edits them.
 install_plugin() {
 	sed -e "s|^\(rest\) latchkey {|\1 $1 {|" \

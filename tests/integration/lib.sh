@@ -105,3 +105,27 @@ embedded_slapd_pid() {
 ctl() {
 	"$LATCHKEYCTL" -c "$CONF" "$@"
 }
+
+# freeradius_paths DIR: the first lines of a radiusd.conf for Debian's
+# FreeRADIUS 3.2 keeping all its files in DIR; the caller appends the rest.
+freeradius_paths() {
+	cat <<EOF
+prefix = /usr
+exec_prefix = /usr
+sysconfdir = /etc
+localstatedir = $1
+sbindir = /usr/sbin
+logdir = $1
+raddbdir = $1
+radacctdir = $1
+name = freeradius
+confdir = $1
+modconfdir = $1
+certdir = $1
+cadir = $1
+run_dir = $1
+db_dir = $1
+libdir = /usr/lib/freeradius
+pidfile = $1/radiusd.pid
+EOF
+}
