@@ -248,12 +248,7 @@ check "a well-formed call: 200 with an Access-Challenge in rlm_rest's form" sh -
 # password prompt is answered with latchkey's challenge, "Not approved yet"
 # before the approval, "successfully authenticated" after it.
 PERSON=$top_srcdir/tests/integration/pam_person.py
-PAM_MOD=
-for d in /lib/x86_64-linux-gnu/security /usr/lib/x86_64-linux-gnu/security \
-    /lib/security /usr/lib/security; do
-	[ -f "$d/pam_radius_auth.so" ] && PAM_MOD=$d/pam_radius_auth.so && break
-done
-if [ "$(id -u)" -ne 0 ] || [ -z "$PAM_MOD" ] || ! command -v pamtester >/dev/null 2>&1; then
+if [ "$(id -u)" -ne 0 ] || ! have_pam_radius || ! command -v pamtester >/dev/null 2>&1; then
 	echo "ok - pamtester through FreeRADIUS # SKIP needs root, pamtester and pam_radius_auth"
 	npass=$((npass + 1))
 else
@@ -278,9 +273,7 @@ else
 	    grep -Eq "Unlock with your passkey at $URL/vpn\?code=[A-Z0-9]{6}, code [A-Z0-9]{3}-[A-Z0-9]{3}, then press Continue" "$T/term"
 	check "  ... Enter before approving: \"Not approved yet\"" grep -q 'Not approved yet' "$T/term"
 	if [ -f "$T/term.approve" ]; then
-		grep -E '^(ok|not ok) ' "$T/term.approve" || true
-		npass=$((npass + $(grep -c '^ok ' "$T/term.approve" || true)))
-		nfail=$((nfail + $(grep -c '^not ok ' "$T/term.approve" || true)))
+		tap_merge "$T/term.approve"
 	else
 		not_ok "  ... the code was approved on /api/v1/vpn/approve"
 	fi
@@ -306,9 +299,7 @@ printf 'User-Name = "alice"\nMessage-Authenticator = 0x00\nCalling-Station-Id = 
 HOLD_PID=$!
 rc=0
 "$HOLD_LIVE" "$URL" "$T/drv" alice 198.51.100.7 >"$T/hold-drv.out" 2>"$T/hold-drv.err" || rc=$?
-grep -E '^(ok|not ok) ' "$T/hold-drv.out" | sed 's/^\(ok\|not ok\) - /&hold via FreeRADIUS: /' || true
-npass=$((npass + $(grep -c '^ok ' "$T/hold-drv.out" || true)))
-nfail=$((nfail + $(grep -c '^not ok ' "$T/hold-drv.out" || true)))
+tap_merge "$T/hold-drv.out" "hold via FreeRADIUS: "
 wait "$HOLD_PID" || true
 check "hold mode through FreeRADIUS: approved on the portal, the waiting request gets Access-Accept" \
 	grep -q 'Received Access-Accept' "$T/hold.out"

@@ -129,3 +129,21 @@ libdir = /usr/lib/freeradius
 pidfile = $1/radiusd.pid
 EOF
 }
+
+# tap_merge FILE [PREFIX]: a C driver's TAP lines (ok / not ok), printed
+# (their descriptions after PREFIX) and counted as this test's own.
+tap_merge() {
+	grep -E '^(ok|not ok) ' "$1" | sed "s/^\(ok\|not ok\) - /&${2:-}/" || true
+	npass=$((npass + $(grep -c '^ok ' "$1" || true)))
+	nfail=$((nfail + $(grep -c '^not ok ' "$1" || true)))
+}
+
+# have_pam_radius: Linux PAM's pam_radius_auth module is installed
+# (Debian's libpam-radius-auth).
+have_pam_radius() {
+	for d in /lib/x86_64-linux-gnu/security /usr/lib/x86_64-linux-gnu/security \
+	    /lib/security /usr/lib/security; do
+		[ -f "$d/pam_radius_auth.so" ] && return 0
+	done
+	return 1
+}

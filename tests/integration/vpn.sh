@@ -49,9 +49,7 @@ check "the /vpn page is served" test "$(http_status "$URL/vpn?code=K7Q2MX")" = 2
 rc=0
 "$DRIVER" "$URL" "$T/drv" "$RADIUS_PORT" "$T/inst/radius-secret" "$URI" \
 	>"$T/drv.out" 2>"$T/drv.err" || rc=$?
-grep -E '^(ok|not ok) ' "$T/drv.out" || true
-npass=$((npass + $(grep -c '^ok ' "$T/drv.out" || true)))
-nfail=$((nfail + $(grep -c '^not ok ' "$T/drv.out" || true)))
+tap_merge "$T/drv.out"
 check "vpn_live exits 0" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || { sed 's/^/# /' "$T/drv.err"; sed 's/^/# /' "$T/daemon.log" | tail -40; }
 

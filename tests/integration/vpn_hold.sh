@@ -59,9 +59,7 @@ PID_BOB=$!
 sleep 3
 rc=0
 "$DRIVER" "$URL" "$T/drv" alice 198.51.100.7 >"$T/drv.out" 2>"$T/drv.err" || rc=$?
-grep -E '^(ok|not ok) ' "$T/drv.out" || true
-npass=$((npass + $(grep -c '^ok ' "$T/drv.out" || true)))
-nfail=$((nfail + $(grep -c '^not ok ' "$T/drv.out" || true)))
+tap_merge "$T/drv.out"
 check "vpn_hold_live exits 0" test "$rc" -eq 0
 [ "$rc" -eq 0 ] || sed 's/^/# /' "$T/drv.err"
 wait "$PID_ALICE" || true
