@@ -25,6 +25,9 @@ conf=$dir/latchkey.conf
 if [ ! -f "$conf" ]; then
 	./latchkeyctl init "$dir" --url "$url" --radius "127.0.0.1:$rport"
 fi
+# An instance made by an earlier run keeps its addresses: say those.
+url=$(sed -n 's/^listen \(http[^ ]*\).*/\1/p' "$conf" | head -n 1)
+rport=$(sed -n 's/^radius-listen .*:\([0-9][0-9]*\)$/\1/p' "$conf" | head -n 1)
 ./latchkeyd -n -c "$conf"
 ./latchkeyd -d -c "$conf" &
 pid=$!
@@ -57,6 +60,14 @@ Set up a passkey as the demo user:
   2. user name: demo
      temporary access pass: $code   (one use, valid for 1 hour)
   3. unlock with your face, fingerprint or PIN; then sign in at $url
+
+Then log in to a VPN with that passkey: radclient (freeradius-utils) is the VPN.
+  4. printf 'User-Name = "demo"\\nMessage-Authenticator = 0x00\\n' |
+       radclient -x 127.0.0.1:$rport auth "\$(cat $dir/radius-secret)"
+     The Access-Challenge says "Unlock with your passkey at $url/vpn?code=...":
+     open that address, unlock, then send the same request again with the
+     reply's State added (a line State = 0x...): Access-Accept.
+     (docs/vpn.md: real VPNs, hold mode, FreeRADIUS in front.)
 
 The demo user in the directory:
 $(ctl user show demo)
