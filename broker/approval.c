@@ -24,7 +24,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/evp.h>
 
 #include "approval.h"
 #include "log.h"
@@ -49,7 +48,6 @@ static uint64_t	 approval_search_by(struct store *, const char *, const char *, 
 		    int, store_entries_cb, void *);
 static void	 approval_time_fmt(time_t, char *, size_t);
 static void	 approval_hex(const unsigned char *, size_t, char *);
-static void	 approval_hmac(const unsigned char *, const char *, size_t, unsigned char *);
 static int	 approval_time_parse(const char *, time_t *);
 static char	*approval_dn(const char *, const char *);
 static const struct store_val *approval_attr(const struct store_entry *, const char *);
@@ -71,24 +69,11 @@ static struct approval_fails_list approval_failed =
 static size_t	 approval_nfailed;
 static time_t	 approval_swept;
 
-/*
- * Six characters of TAP_ALPHABET from random octets.  An octet at or above
- * the largest multiple of the alphabet's size is skipped, so every
- * character is equally likely (no modulo bias).
- */
+/* Six characters of TAP_ALPHABET, drawn as pass codes are (tap_code_from). */
 int
 approval_code_from(const unsigned char *rnd, size_t len, char code[APPROVAL_CODE_LEN + 1])
 {
-	static const char	 alpha[] = TAP_ALPHABET;
-	const size_t		 n = sizeof(alpha) - 1;
-	const unsigned int	 limit = 256 - 256 % n;
-	size_t			 i = 0, j;
-
-	for (j = 0; j < len && i < APPROVAL_CODE_LEN; j++)
-		if (rnd[j] < limit)
-			code[i++] = alpha[rnd[j] % n];
-	code[i] = '\0';
-	return (i == APPROVAL_CODE_LEN ? 0 : -1);
+	return (tap_code_from(rnd, len, code, APPROVAL_CODE_LEN));
 }
 
 /* From the CSPRNG, drawing again in the (rare) case 32 octets were not enough. */
@@ -136,7 +121,7 @@ approval_code_hash(const unsigned char key[TAP_KEY_LEN], const char *typed,
 	if (n != APPROVAL_CODE_LEN)
 		return (-1);
 	norm[n] = '\0';
-	approval_hmac(key, norm, n, mac);
+	tap_hmac(key, norm, n, mac);
 	approval_hex(mac, sizeof(mac), hex);
 	explicit_bzero(norm, sizeof(norm));
 	return (0);
@@ -431,40 +416,6 @@ approval_hex(const unsigned char *buf, size_t len, char *out)
 		out[2 * i + 1] = digits[buf[i] & 0xf];
 	}
 	out[2 * len] = '\0';
-}
-
-/*
- * HMAC-SHA-256 under key.  The keyed context is kept (for the last key
- * seen: a process has one TAP key) and copied for each code, so the
- * digest is not looked up and the key not hashed again on every VPN
- * request.
- */
-static void
-approval_hmac(const unsigned char *key, const char *msg, size_t len, unsigned char *out)
-{
-	static EVP_MAC		*mac;
-	static EVP_MAC_CTX	*tmpl;
-	static unsigned char	 tmpl_key[TAP_KEY_LEN];
-	EVP_MAC_CTX		*ctx;
-	OSSL_PARAM		 params[2];
-	size_t			 outlen = 0;
-
-	if (tmpl == NULL || memcmp(tmpl_key, key, TAP_KEY_LEN) != 0) {
-		if (mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
-			fatalx("approval: HMAC is not available");
-		EVP_MAC_CTX_free(tmpl);
-		params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
-		params[1] = OSSL_PARAM_construct_end();
-		if ((tmpl = EVP_MAC_CTX_new(mac)) == NULL ||
-		    EVP_MAC_init(tmpl, key, TAP_KEY_LEN, params) != 1)
-			fatalx("approval: HMAC-SHA-256 init failed");
-		memcpy(tmpl_key, key, TAP_KEY_LEN);
-	}
-	if ((ctx = EVP_MAC_CTX_dup(tmpl)) == NULL ||
-	    EVP_MAC_update(ctx, (const unsigned char *)msg, len) != 1 ||
-	    EVP_MAC_final(ctx, out, &outlen, 32) != 1 || outlen != 32)
-		fatalx("approval: HMAC-SHA-256 failed");
-	EVP_MAC_CTX_free(ctx);
 }
 
 /* RFC 4517 §3.3.13 GeneralizedTime, UTC, whole seconds. */

@@ -22,7 +22,6 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "log.h"
 #include "tap.h"
@@ -39,7 +38,6 @@
 #define TAP_LOCK_MAX		86400	/* a lockout never lasts longer than a day */
 
 static int	tap_normalise(const char *, char *, size_t, size_t *);
-static void	tap_hmac(const unsigned char *, const char *, size_t, unsigned char *);
 static int	tap_fail_msg(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	tap_get_int(const json_t *, const char *, json_int_t, json_int_t,
@@ -49,28 +47,16 @@ char *
 tap_issue(const unsigned char key[TAP_KEY_LEN], size_t len, time_t start,
     time_t lifetime, int one_time, const char *issuer, struct tap *t)
 {
-	static const char	 alpha[] = TAP_ALPHABET;
-	const size_t		 n = sizeof(alpha) - 1;
-	/* The largest multiple of n below 256: bytes at or above it are redrawn. */
-	const unsigned int	 limit = 256 - 256 % n;
 	unsigned char		 buf[64], id[TAP_ID_BYTES];
 	char			*code, *idtxt;
-	size_t			 i = 0, j = sizeof(buf);
 
 	if (len < TAP_LEN_MIN || len > TAP_LEN_MAX || lifetime <= 0)
 		return NULL;
 	code = xmalloc(len + 1);
-	/* Rejection sampling: a plain modulo would favour the first 256 % n letters. */
-	while (i < len) {
-		if (j == sizeof(buf)) {
-			util_random(buf, sizeof(buf));
-			j = 0;
-		}
-		if (buf[j] < limit)
-			code[i++] = alpha[buf[j] % n];
-		j++;
-	}
-	code[len] = '\0';
+	/* 64 octets for at most 16 characters: drawn again only if ~48 were skipped. */
+	do
+		util_random(buf, sizeof(buf));
+	while (tap_code_from(buf, sizeof(buf), code, len) == -1);
 	OPENSSL_cleanse(buf, sizeof(buf));
 
 	memset(t, 0, sizeof(*t));
@@ -380,14 +366,49 @@ tap_normalise(const char *code, char *out, size_t outsz, size_t *lenp)
 	return 0;
 }
 
-static void
-tap_hmac(const unsigned char *key, const char *code, size_t len, unsigned char *out)
+int
+tap_code_from(const unsigned char *rnd, size_t rndlen, char *code, size_t len)
 {
-	unsigned int	 outlen = 0;
+	static const char	 alpha[] = TAP_ALPHABET;
+	const size_t		 n = sizeof(alpha) - 1;
+	/* The largest multiple of n below 256: a plain modulo would favour the first 256 % n. */
+	const unsigned int	 limit = 256 - 256 % n;
+	size_t			 i = 0, j;
 
-	if (HMAC(EVP_sha256(), key, TAP_KEY_LEN, (const unsigned char *)code, len,
-	    out, &outlen) == NULL || outlen != 32)
+	for (j = 0; j < rndlen && i < len; j++)
+		if (rnd[j] < limit)
+			code[i++] = alpha[rnd[j] % n];
+	code[i] = '\0';
+	return (i == len ? 0 : -1);
+}
+
+void
+tap_hmac(const unsigned char key[TAP_KEY_LEN], const void *msg, size_t len,
+    unsigned char out[32])
+{
+	static EVP_MAC		*mac;
+	static EVP_MAC_CTX	*tmpl;
+	static unsigned char	 tmpl_key[TAP_KEY_LEN];
+	EVP_MAC_CTX		*ctx;
+	OSSL_PARAM		 params[2];
+	size_t			 outlen = 0;
+
+	if (tmpl == NULL || CRYPTO_memcmp(tmpl_key, key, TAP_KEY_LEN) != 0) {
+		if (mac == NULL && (mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
+			fatalx("tap_hmac: HMAC is not available");
+		EVP_MAC_CTX_free(tmpl);
+		params[0] = OSSL_PARAM_construct_utf8_string("digest", "SHA256", 0);
+		params[1] = OSSL_PARAM_construct_end();
+		if ((tmpl = EVP_MAC_CTX_new(mac)) == NULL ||
+		    EVP_MAC_init(tmpl, key, TAP_KEY_LEN, params) != 1)
+			fatalx("tap_hmac: HMAC-SHA-256 init failed");
+		memcpy(tmpl_key, key, TAP_KEY_LEN);
+	}
+	if ((ctx = EVP_MAC_CTX_dup(tmpl)) == NULL ||
+	    EVP_MAC_update(ctx, msg, len) != 1 ||
+	    EVP_MAC_final(ctx, out, &outlen, 32) != 1 || outlen != 32)
 		fatalx("tap_hmac: HMAC-SHA-256 failed");
+	EVP_MAC_CTX_free(ctx);
 }
 
 static int

@@ -67,6 +67,23 @@ struct tap	*tap_decode(const char *json, size_t len, char *err, size_t errlen);
 void		 tap_free(struct tap *);	/* frees a decoded pass */
 void		 tap_clear(struct tap *);	/* frees what a pass holds */
 
+/*
+ * len characters of TAP_ALPHABET into code (len + 1 bytes) from the random
+ * octets rnd (rndlen of them), by rejection sampling: an octet at or above
+ * the largest multiple of the alphabet's size is skipped, so every
+ * character is equally likely.  0, or -1 when rnd ran out first.  VPN
+ * approval codes (approval.c) are drawn the same way.
+ */
+int		 tap_code_from(const unsigned char *rnd, size_t rndlen, char *code, size_t len);
+/*
+ * HMAC-SHA-256 of msg under key into out (32 octets): how passes and VPN
+ * approval codes are kept.  The keyed context of the last key is kept and
+ * copied for each call, so a VPN challenge does not fetch the digest and
+ * hash the key again.
+ */
+void		 tap_hmac(const unsigned char key[TAP_KEY_LEN], const void *msg, size_t len,
+		    unsigned char out[32]);
+
 /* Reads the 32-byte HMAC key (exactly TAP_KEY_LEN bytes); 0 or -1 with err. */
 int		 tap_key_load(const char *path, unsigned char key[TAP_KEY_LEN], char *err, size_t errlen);
 /* Creates a fresh key file with mode 0600, refusing to replace one; 0 or -1 (errno). */

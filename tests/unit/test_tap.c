@@ -393,6 +393,55 @@ test_key_file(void **state)
 	rmdir(dir);
 }
 
+/*
+ * The sampler behind pass and VPN approval codes: octets at or above 250
+ * (the largest multiple of the 25 letters) are skipped, never folded onto
+ * the first letters; too few usable octets is an error, not a short code.
+ */
+static void
+test_code_from(void **state)
+{
+	const unsigned char	 rnd[] = { 0, 24, 25, 249, 250, 255, 1, 2 };
+	char			 code[8];
+
+	(void)state;
+	assert_int_equal(tap_code_from(rnd, sizeof(rnd), code, 6), 0);
+	/* 0 -> A, 24 -> 9, 25 -> A, 249 -> 9, 250 and 255 skipped, 1 -> C, 2 -> D. */
+	assert_string_equal(code, "A9A9CD");
+	assert_int_equal(tap_code_from(rnd, sizeof(rnd), code, 7), -1);
+	assert_int_equal(tap_code_from(rnd + 4, 2, code, 1), -1);
+}
+
+/*
+ * tap_hmac keeps a keyed context: it must give plain HMAC-SHA-256 (the
+ * value below was computed apart, with `printf latchkey | openssl mac
+ * -digest SHA256 -macopt hexkey:000102...1f HMAC`) and follow a change of
+ * key, back and forth.
+ */
+static void
+test_hmac_cached(void **state)
+{
+	unsigned char	 k1[TAP_KEY_LEN], k2[TAP_KEY_LEN], a[32], b[32], c[32];
+	static const unsigned char want[32] = {
+	    0x23, 0xac, 0x1b, 0xa5, 0x35, 0xc2, 0x32, 0xc2,
+	    0xab, 0xbe, 0x24, 0x2e, 0x09, 0x88, 0xaf, 0x4d,
+	    0x33, 0xc8, 0x3c, 0xc7, 0x28, 0x78, 0x6e, 0xc8,
+	    0x9d, 0xbf, 0xe7, 0xa8, 0xba, 0x87, 0x27, 0x03 };
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < TAP_KEY_LEN; i++) {
+		k1[i] = (unsigned char)i;
+		k2[i] = (unsigned char)(0x80 + i);
+	}
+	tap_hmac(k1, "latchkey", 8, a);
+	assert_memory_equal(a, want, 32);
+	tap_hmac(k2, "latchkey", 8, b);
+	assert_memory_not_equal(a, b, 32);
+	tap_hmac(k1, "latchkey", 8, c);
+	assert_memory_equal(a, c, 32);
+}
+
 int
 main(void)
 {
@@ -405,6 +454,8 @@ main(void)
 		cmocka_unit_test(test_hostile_values),
 		cmocka_unit_test(test_alphabet),
 		cmocka_unit_test(test_generator),
+		cmocka_unit_test(test_code_from),
+		cmocka_unit_test(test_hmac_cached),
 		cmocka_unit_test(test_key_file),
 	};
 
